@@ -1,0 +1,326 @@
+"""The ``Layer`` base class: the Keras 3 contract, and how a layer enters the autograd graph.
+
+A layer is a function with weights.  Its life:
+
+1. ``__init__(**config)`` stores the configuration — no weights yet.
+2. ``build(input_shape)`` creates weights with :meth:`add_weight` once the input shape is known.
+3. ``call(inputs, training=False)`` computes the output.
+
+Built-in layers also implement ``forward(inputs, training) -> (outputs, cache)`` and
+``backward(grad, cache, need_input_grad) -> (input_grads, weight_grads)``: the chain rule written
+by hand, vectorized over the batch.  ``__call__`` then records the whole layer as *one* node of
+the autograd graph.  A layer that only defines ``call`` is differentiated through the
+``nbnet.ops`` it uses.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from contextlib import contextmanager
+
+import numpy as np
+
+from nbnet import activations, initializers
+from nbnet.autograd import Tensor, is_recording, record, value_of
+from nbnet.config import floatx
+from nbnet.layers.input_spec import InputSpec, check_input, shape_of
+from nbnet.utils.naming import to_snake_case, unique_name
+from nbnet.variables import Variable
+
+_CONTEXT = {"training": False}
+
+
+@contextmanager
+def _training_scope(training: bool):
+    previous = _CONTEXT["training"]
+    _CONTEXT["training"] = training
+    try:
+        yield
+    finally:
+        _CONTEXT["training"] = previous
+
+
+def _accepts(fn, name: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+class Layer:
+    """Base class of all layers (``keras.layers.Layer``).
+
+    Parameters
+    ----------
+    name : str, optional
+        Unique name; by default the snake-case class name with a counter (``dense_1``).
+    trainable : bool
+        Whether the layer's weights are updated by training.
+    dtype : str, optional
+        Float type of the weights (default ``nbnet.config.floatx()``).
+    input_shape : tuple, optional
+        Shape of one sample, for the first layer of a ``Sequential`` (Keras 2 style).
+    """
+
+    def __init__(self, *, name: str | None = None, trainable: bool = True, dtype=None,
+                 input_shape=None, input_dim=None, batch_input_shape=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
+        object.__setattr__(self, "_layers", [])
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.dtype = dtype or floatx()
+        self.built = False
+        self._trainable = trainable
+        self._variables: list[Variable] = []
+        self.input_spec: InputSpec | list | None = None
+        self._inbound_nodes: list = []
+        self._build_shape = None
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            input_shape = tuple(batch_input_shape)[1:]
+        self._declared_input_shape = tuple(input_shape) if input_shape is not None else None
+        cls = type(self)
+        self._call_takes_training = _accepts(cls.call, "training")
+        self._call_takes_mask = _accepts(cls.call, "mask")
+        self._fused = cls.backward is not Layer.backward
+        self._losses: list = []
+
+    # --- attribute tracking ------------------------------------------------------------------
+    def __setattr__(self, key, value):
+        if isinstance(value, Layer) and key != "_outbound":
+            layers = self.__dict__.get("_layers")
+            if layers is not None and value is not self and value not in layers:
+                layers.append(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            layers = self.__dict__.get("_layers")
+            if layers is not None:
+                layers.extend(v for v in value if v not in layers)
+        object.__setattr__(self, key, value)
+
+    # --- weights ---------------------------------------------------------------------------
+    def add_weight(self, shape=(), initializer=None, dtype=None, trainable: bool = True,
+                   regularizer=None, constraint=None, name: str | None = None, **kwargs) -> Variable:
+        """Create a weight of this layer and track it.
+
+        Parameters
+        ----------
+        shape : tuple of int
+            Shape of the weight.
+        initializer : str or Initializer, optional
+            Defaults to ``"glorot_uniform"`` (``"zeros"`` for non-float dtypes).
+        trainable : bool
+            Whether optimizers update it.
+        name : str, optional
+            Short name, e.g. ``"kernel"``.
+        """
+        dtype = dtype or self.dtype
+        init = initializers.get(initializer if initializer is not None else "glorot_uniform")
+        shape = tuple(int(s) for s in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+        name = name or f"variable_{len(self._variables)}"
+        var = Variable(init(shape, dtype=dtype), name=name, trainable=trainable and self._trainable,
+                       dtype=dtype)
+        var.path = f"{self.name}/{name}"
+        var._declared_trainable = trainable
+        if regularizer is not None:
+            from nbnet import regularizers
+            self._losses.append((var, regularizers.get(regularizer)))
+        self._variables.append(var)
+        return var
+
+    def _own_trainable(self) -> list[Variable]:
+        return [v for v in self._variables if v.trainable]
+
+    @property
+    def weights(self) -> list[Variable]:
+        """All weights, trainable first (Keras's order), then those of nested layers."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def variables(self) -> list[Variable]:
+        return self.weights
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        out = self._own_trainable()
+        for layer in self._layers:
+            out.extend(v for v in layer.trainable_weights if v not in out)
+        return out
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        out = [v for v in self._variables if not v.trainable]
+        for layer in self._layers:
+            out.extend(v for v in layer.non_trainable_weights if v not in out)
+        return out
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        return self.non_trainable_weights
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        """Freeze (``False``) or unfreeze the layer and every layer inside it."""
+        self._trainable = bool(value)
+        for v in self._variables:
+            v.trainable = bool(value) and getattr(v, "_declared_trainable", True)
+        for layer in self._layers:
+            layer.trainable = value
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Return copies of the weights as NumPy arrays, in ``weights`` order."""
+        return [v.value.copy() for v in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set the weights from a list of arrays (same order and shapes as :meth:`get_weights`)."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"Layer {self.name!r} expects {len(own)} weight arrays "
+                             f"({', '.join(v.name for v in own) or 'none'}), but received {len(weights)}")
+        for var, w in zip(own, weights):
+            w = np.asarray(w)
+            if w.shape != var.shape:
+                raise ValueError(f"Layer {self.name!r}: weight {var.name!r} has shape {var.shape}, "
+                                 f"but the provided array has shape {w.shape}")
+        for var, w in zip(own, weights):
+            var.assign(w)
+
+    def count_params(self) -> int:
+        """Total number of scalars in all weights."""
+        if not self.built and not self.weights:
+            raise ValueError(f"Layer {self.name!r} is not built yet, so it has no weights to count. "
+                             "Call it on data or give it an input shape first.")
+        return int(sum(math.prod(v.shape) for v in self.weights))
+
+    @property
+    def losses(self) -> list:
+        """Regularization losses of this layer and nested layers (Tensors while recording)."""
+        out = [reg(var) for var, reg in self._losses]
+        for layer in self._layers:
+            out.extend(layer.losses)
+        return out
+
+    # --- the contract --------------------------------------------------------------------
+    def build(self, input_shape) -> None:
+        """Create the weights; called once with the input shape (batch dimension ``None``)."""
+        self.built = True
+
+    def call(self, inputs, training: bool = False):
+        """Compute the outputs. Built-in layers use :meth:`forward`."""
+        if self._fused:
+            return self.forward(inputs, training=bool(training))[0]
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
+
+    def forward(self, inputs, training: bool = False):
+        """Built-in layers: return ``(outputs, cache)`` from NumPy inputs."""
+        raise NotImplementedError
+
+    def backward(self, grad, cache, need_input_grad=True):
+        """Built-in layers: return ``(dL/dinputs, [dL/dw for w in own trainable weights])``."""
+        raise NotImplementedError
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for an input shape (batch ``None``).
+
+        The default runs the layer once on zeros and restores any state it changed.
+        """
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        dummy = [np.zeros([1 if d is None else d for d in s], dtype=self.dtype) for s in shapes]
+        saved = [v.value.copy() for v in self.weights]
+        try:
+            out = self(dummy if isinstance(input_shape, list) else dummy[0])
+        finally:
+            for v, s in zip(self.weights, saved):
+                v.value[...] = s
+        if isinstance(out, (list, tuple)):
+            return [(None,) + np.shape(value_of(o))[1:] for o in out]
+        return (None,) + np.shape(value_of(out))[1:]
+
+    def get_config(self) -> dict:
+        """The arguments that recreate this layer (weights excluded)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._declared_input_shape is not None:
+            config["input_shape"] = list(self._declared_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        """Create a layer from :meth:`get_config`'s output."""
+        return cls(**config)
+
+    # --- calling ---------------------------------------------------------------------------
+    def _maybe_build(self, shapes) -> None:
+        if self.built:
+            return
+        self._build_shape = shapes
+        self.build(shapes)
+        self.built = True
+
+    def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
+        from nbnet.layers.input_layer import KerasTensor
+        flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if any(isinstance(x, KerasTensor) for x in flat):
+            return self._symbolic_call(inputs, *args, **kwargs)
+        for x in flat:
+            if not isinstance(x, (Tensor, np.ndarray)):
+                raise TypeError(f"Layer {self.name!r} expects NumPy arrays or Tensors, got {type(x).__name__}")
+        shapes = [shape_of(x) for x in flat]
+        self._maybe_build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
+        check_input(self, flat)
+        training = _CONTEXT["training"] if training is None else bool(training)
+        with _training_scope(training):
+            if self._fused:
+                out = self._fused_call(inputs, flat, training)
+            else:
+                if self._call_takes_training:
+                    kwargs["training"] = training
+                if mask is not None and self._call_takes_mask:
+                    kwargs["mask"] = mask
+                out = self.call(inputs, *args, **kwargs)
+        return out if is_recording() else _unwrap(out)
+
+    def _fused_call(self, inputs, flat, training):
+        """Run ``forward`` and record the layer as one node whose VJP is ``backward``."""
+        multi = isinstance(inputs, (list, tuple))
+        values = [value_of(x) for x in flat]
+        split = getattr(self, "_split_activation", None) if is_recording() else None
+        kw = {"activate": False} if split else {}
+        y, cache = self.forward(values if multi else values[0], training=training, **kw)
+        if not is_recording():
+            return y
+        weights = self._own_trainable()
+        need = [isinstance(x, Tensor) and x.requires_grad for x in flat]
+
+        def vjp(g):
+            dx, dws = self.backward(g, cache, need if multi else need[0])
+            return (*(dx if multi else [dx]), *dws)
+        out = record(y, (*flat, *weights), vjp)
+        return activations._apply(split, out) if split else out
+
+    def _symbolic_call(self, inputs, *args, **kwargs):
+        from nbnet.layers.input_layer import symbolic_call
+        return symbolic_call(self, inputs, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _unwrap(out):
+    if isinstance(out, Variable):
+        return out.value.copy()
+    if isinstance(out, Tensor):
+        return out.value
+    if isinstance(out, (list, tuple)):
+        return type(out)(_unwrap(o) for o in out)
+    return out

@@ -1,0 +1,164 @@
+"""Metrics: numbers reported during training that are not (necessarily) the loss.
+
+Each metric is a running average over the batches of an epoch (``update_state`` /
+``result`` / ``reset_state``, as in Keras).  ``"accuracy"`` is resolved the way Keras resolves
+it: binary, categorical or sparse-categorical, to match the loss and the label shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nbnet.autograd import value_of
+
+
+def binary_accuracy(y_true, y_pred, threshold: float = 0.5) -> np.ndarray:
+    """Per-sample mean of ``(y_pred > threshold) == y_true`` over the last axis."""
+    y, p = np.asarray(value_of(y_true)), np.asarray(value_of(y_pred))
+    y = y.reshape(p.shape) if y.size == p.size else y
+    return ((p > threshold) == (y > 0.5)).astype(np.float32).mean(axis=-1)
+
+
+def categorical_accuracy(y_true, y_pred) -> np.ndarray:
+    """1 where ``argmax(y_pred) == argmax(y_true)`` (one-hot labels), else 0."""
+    y, p = np.asarray(value_of(y_true)), np.asarray(value_of(y_pred))
+    return (np.argmax(p, -1) == np.argmax(y, -1)).astype(np.float32)
+
+
+def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
+    """1 where ``argmax(y_pred) == y_true`` (integer labels), else 0."""
+    y, p = np.asarray(value_of(y_true)), np.asarray(value_of(y_pred))
+    if y.ndim == p.ndim and y.shape[-1] == 1:
+        y = y[..., 0]
+    return (np.argmax(p, -1) == y.astype(np.int64)).astype(np.float32)
+
+
+def accuracy(y_true, y_pred) -> np.ndarray:
+    """1 where the prediction equals the label exactly."""
+    y, p = np.asarray(value_of(y_true)), np.asarray(value_of(y_pred))
+    return (y.reshape(p.shape) == p).astype(np.float32) if y.size == p.size else (y == p).astype(np.float32)
+
+
+def _mse(y_true, y_pred):
+    d = np.asarray(value_of(y_pred)) - np.asarray(value_of(y_true)).reshape(np.shape(value_of(y_pred)))
+    return (d * d).mean(axis=-1)
+
+
+def _mae(y_true, y_pred):
+    d = np.asarray(value_of(y_pred)) - np.asarray(value_of(y_true)).reshape(np.shape(value_of(y_pred)))
+    return np.abs(d).mean(axis=-1)
+
+
+class Metric:
+    """Base class of stateful metrics."""
+
+    def __init__(self, name: str | None = None, dtype=None):
+        from nbnet.utils.naming import to_snake_case
+        self.name = name or to_snake_case(type(self).__name__)
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.total, self.count = 0.0, 0.0
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        raise NotImplementedError
+
+    def result(self) -> float:
+        return float(self.total / self.count) if self.count else 0.0
+
+    def get_config(self) -> dict:
+        return {"name": self.name}
+
+
+class Mean(Metric):
+    """Weighted running mean of the values given to ``update_state``."""
+
+    def update_state(self, values, sample_weight=None) -> None:
+        values = np.asarray(value_of(values), dtype=np.float64)
+        w = np.ones_like(values) if sample_weight is None else np.broadcast_to(
+            np.asarray(sample_weight, dtype=np.float64).reshape(values.shape[:1] + (1,) * (values.ndim - 1)),
+            values.shape)
+        self.total += float((values * w).sum())
+        self.count += float(w.sum())
+
+
+class MeanMetricWrapper(Mean):
+    """Average of a per-sample metric function over all samples seen."""
+
+    def __init__(self, fn, name=None, **kwargs):
+        self.fn, self.kwargs = fn, kwargs
+        super().__init__(name=name or fn.__name__)
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        super().update_state(self.fn(y_true, y_pred, **self.kwargs), sample_weight)
+
+
+def _wrapper(fn, default_name):
+    def __init__(self, name=default_name, dtype=None, **kwargs):
+        MeanMetricWrapper.__init__(self, fn, name=name, **kwargs)
+    return __init__
+
+
+class Accuracy(MeanMetricWrapper):
+    __init__ = _wrapper(accuracy, "accuracy")
+
+
+class BinaryAccuracy(MeanMetricWrapper):
+    __init__ = _wrapper(binary_accuracy, "binary_accuracy")
+
+
+class CategoricalAccuracy(MeanMetricWrapper):
+    __init__ = _wrapper(categorical_accuracy, "categorical_accuracy")
+
+
+class SparseCategoricalAccuracy(MeanMetricWrapper):
+    __init__ = _wrapper(sparse_categorical_accuracy, "sparse_categorical_accuracy")
+
+
+class MeanSquaredError(MeanMetricWrapper):
+    __init__ = _wrapper(_mse, "mean_squared_error")
+
+
+class MeanAbsoluteError(MeanMetricWrapper):
+    __init__ = _wrapper(_mae, "mean_absolute_error")
+
+
+_BY_NAME = {"binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+            "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+            "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+            "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError}
+_FUNCTIONS = {binary_accuracy: BinaryAccuracy, categorical_accuracy: CategoricalAccuracy,
+              sparse_categorical_accuracy: SparseCategoricalAccuracy, accuracy: Accuracy}
+
+
+def get(identifier, loss=None, y_true=None, y_pred_shape=None) -> Metric:
+    """Resolve a metric; ``"accuracy"``/``"acc"`` picks the variant that fits ``loss`` and shapes."""
+    if isinstance(identifier, Metric):
+        return identifier
+    if identifier in ("accuracy", "acc"):
+        return _resolve_accuracy(identifier, loss, y_true, y_pred_shape)
+    if isinstance(identifier, str) and identifier in _BY_NAME:
+        return _BY_NAME[identifier]()
+    if callable(identifier) and identifier in _FUNCTIONS:
+        return _FUNCTIONS[identifier]()
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
+    raise ValueError(f"Unknown metric {identifier!r}. Valid names: accuracy, acc, {', '.join(sorted(_BY_NAME))}")
+
+
+def _resolve_accuracy(name, loss, y_true, y_pred_shape):
+    loss_name = type(loss).__name__ if loss is not None else ""
+    if loss_name == "BinaryCrossentropy" or (y_pred_shape is not None and y_pred_shape[-1] == 1):
+        metric = BinaryAccuracy(name=name)
+    elif loss_name == "SparseCategoricalCrossentropy":
+        metric = SparseCategoricalAccuracy(name=name)
+    elif loss_name == "CategoricalCrossentropy":
+        metric = CategoricalAccuracy(name=name)
+    elif y_true is not None and y_pred_shape is not None and (
+            np.ndim(y_true) < len(y_pred_shape) or np.shape(y_true)[-1] == 1):
+        metric = SparseCategoricalAccuracy(name=name)
+    else:
+        metric = CategoricalAccuracy(name=name)
+    return metric

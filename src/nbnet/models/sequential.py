@@ -1,0 +1,125 @@
+"""``Sequential``: a plain stack of layers, each feeding the next."""
+
+from __future__ import annotations
+
+from nbnet.layers.input_layer import InputLayer, KerasTensor
+from nbnet.layers.input_spec import InputSpec, check_input
+from nbnet.layers.layer import Layer
+from nbnet.models.model import Model
+
+
+class Sequential(Model):
+    """A model that is a list of layers applied in order.
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+        May start with ``nbnet.Input(shape)`` or an ``InputLayer``; or give the first layer
+        ``input_shape=``.  Otherwise the model is built on its first call or ``fit``.
+    name : str, optional
+
+    Examples
+    --------
+    >>> model = Sequential([Input((784,)), Dense(16, activation="relu"), Dense(10, activation="softmax")])
+    >>> model.count_params()
+    12730
+    """
+
+    def __init__(self, layers=None, name: str | None = None, trainable: bool = True):
+        super().__init__(name=name, trainable=trainable)
+        self._input_layer: InputLayer | None = None
+        self._shapes: list = []
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers, without the input layer (as Keras lists them)."""
+        return [lay for lay in self._layers if not isinstance(lay, InputLayer)]
+
+    def add(self, layer) -> None:
+        """Append a layer (or an ``Input`` tensor) to the stack."""
+        if isinstance(layer, KerasTensor) and isinstance(layer.history[0], InputLayer):
+            layer = layer.history[0]
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
+        if isinstance(layer, InputLayer):
+            if self._layers:
+                raise ValueError("Sequential.add: an InputLayer can only be the first layer")
+            self._input_layer = layer
+            self._layers.append(layer)
+            return
+        elif not self._layers and layer._declared_input_shape is not None:
+            self._input_layer = InputLayer(shape=layer._declared_input_shape)
+            self._layers.append(self._input_layer)
+        if any(lay.name == layer.name and lay is not layer for lay in self._layers):
+            raise ValueError(f"All layers added to a Sequential model should have unique names; "
+                             f"{layer.name!r} is already in {self.name!r}")
+        self._layers.append(layer)
+        self.built = False
+        if self._input_layer is not None:
+            self.build((None,) + self._input_layer.shape_)
+
+    def pop(self) -> Layer:
+        """Remove and return the last layer."""
+        if not self.layers:
+            raise IndexError("Sequential.pop: the model has no layers to remove")
+        layer = self._layers.pop()
+        self.built = False
+        if self._input_layer is not None and self.layers:
+            self.build((None,) + self._input_layer.shape_)
+        return layer
+
+    def build(self, input_shape=None) -> None:
+        """Build every layer in turn, passing each the previous layer's output shape."""
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError("Sequential.build: give an input shape, or start the model with Input(shape)")
+            input_shape = (None,) + self._input_layer.shape_
+        shape = tuple(input_shape)
+        self.input_spec = InputSpec(shape=shape) if self._input_layer is not None else None
+        self._shapes = []
+        for layer in self.layers:
+            layer._maybe_build(shape)
+            check_input(layer, [KerasTensor(shape)])
+            shape = layer.compute_output_shape(shape)
+            self._shapes.append(shape)
+        self._build_shape = tuple(input_shape)
+        self.built = True
+
+    def _maybe_build(self, shape) -> None:
+        if not self.built:
+            self.build(shape)
+
+    @property
+    def input_shape(self):
+        return self._build_shape
+
+    @property
+    def output_shape(self):
+        return self._shapes[-1] if self._shapes else None
+
+    def call(self, inputs, training=False):
+        x = inputs
+        for layer in self.layers:
+            x = layer(x, training=training)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        shape = input_shape
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def get_config(self) -> dict:
+        from nbnet.models.saving import serialize_layer
+        return {"name": self.name, "trainable": self.trainable,
+                "layers": [serialize_layer(lay) for lay in self._layers]}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None) -> "Sequential":
+        from nbnet.models.saving import deserialize_layer
+        model = cls(name=config["name"], trainable=config.get("trainable", True))
+        for c in config["layers"]:
+            model.add(deserialize_layer(c, custom_objects))
+        return model
