@@ -82,6 +82,12 @@ class Mean(Metric):
         self.count += float(w.sum())
 
 
+    def add(self, value: float, count: float = 1.0) -> None:
+        """Add ``count`` samples that all have ``value`` (fast path for batch losses)."""
+        self.total += value * count
+        self.count += count
+
+
 class MeanMetricWrapper(Mean):
     """Average of a per-sample metric function over all samples seen."""
 

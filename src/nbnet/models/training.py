@@ -50,6 +50,8 @@ class Trainer:
         metrics : list (or dict/list of lists per output) of str, Metric or callable
         """
         self.optimizer = optimizers_mod.get(optimizer)
+        _check_names(loss, losses_mod.get)       # unknown names fail here, listing the valid ones
+        _check_names(metrics, metrics_mod.get)
         self._loss_spec, self._loss_weight_spec = loss, loss_weights
         self._metric_spec = metrics
         self._compile_config = {"optimizer": optimizers_mod.serialize(self.optimizer),
@@ -63,9 +65,13 @@ class Trainer:
 
     def _resolve_losses(self, y: list, y_pred: list) -> None:
         """Match losses, loss weights and metrics to outputs once their number is known."""
-        names = self._output_names() if len(y_pred) > 1 else ["output"]
+        names = self._output_names() if len(self._output_names()) == len(y_pred) else ["output"]
         spec = self._loss_spec
         if isinstance(spec, dict):
+            unknown = sorted(set(spec) - set(names))
+            if unknown:
+                raise ValueError(f"compile(loss=...) names output(s) {unknown}, but the model's outputs "
+                                 f"are {names}")
             spec = [spec.get(n) for n in names]
         spec = _as_list(spec) if isinstance(spec, (list, tuple)) else [spec] * len(y_pred)
         if len(spec) != len(y_pred):
@@ -131,19 +137,19 @@ class Trainer:
 
     def train_step(self, x, y, sample_weight=None) -> None:
         """One gradient step on a batch: forward, loss, backward, update; then update metrics."""
-        weights = self.trainable_weights
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
+        weights = self.trainable_weights  # after the forward pass: a subclassed model builds in it
         grads = tape.gradient(loss, weights)
         self.optimizer.apply(grads, weights)
         self._update_metrics(loss, y, y_pred, sample_weight)
 
     def _update_metrics(self, loss, y, y_pred, sample_weight, n=None):
         n = len(value_of(_as_list(y_pred)[0])) if n is None else n
-        self._loss_tracker.update_state(np.full(n, float(value_of(loss))))
+        self._loss_tracker.add(float(value_of(loss)), n)
         for tracker, part in zip(self._loss_trackers, self._last_loss_parts):
-            tracker.update_state(np.full(n, part))
+            tracker.add(part, n)
         for ms, yt, yp in zip(self._out_metrics, _as_list(y), _as_list(y_pred)):
             for m in ms:
                 m.update_state(yt, value_of(yp), sample_weight)
@@ -325,10 +331,10 @@ class Trainer:
         """
         self._check_compiled("gradients")
         xs, ys, sw = self._prepare(x, y, sample_weight)
-        weights = self.trainable_weights
         with GradientTape() as tape:
             y_pred = self(self._pack(xs), training=training)
             loss = self.compute_loss(self._pack(xs), self._pack(ys), y_pred, sw, training=training)
+        weights = self.trainable_weights  # after the forward pass: a subclassed model builds in it
         grads = tape.gradient(loss, weights)
         grads = [np.zeros_like(w.value) if g is None else np.asarray(g) for g, w in zip(grads, weights)]
         return float(value_of(loss)), grads
@@ -352,6 +358,18 @@ def _class_weights(y, class_weight: dict, sw):
     labels = np.argmax(y, -1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y)).astype(np.int64)
     w = np.array([class_weight.get(int(c), 1.0) for c in labels], dtype=np.float32)
     return w if sw is None else w * sw
+
+
+def _check_names(spec, get) -> None:
+    """Resolve every string in a (nested list/dict) compile argument once, so typos raise early."""
+    if isinstance(spec, str):
+        get(spec)
+    elif isinstance(spec, dict):
+        for v in spec.values():
+            _check_names(v, get)
+    elif isinstance(spec, (list, tuple)):
+        for v in spec:
+            _check_names(v, get)
 
 
 def _loss_config(loss):

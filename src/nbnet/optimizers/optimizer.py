@@ -37,8 +37,9 @@ class Optimizer:
         self.global_clipnorm = global_clipnorm
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
-        self._slots: list[list[np.ndarray]] = []
+        self._slots: list[np.ndarray] = []
         self._built_for: list[int] = []
+        self._vars: list[Variable] = []
 
     # --- learning rate ------------------------------------------------------------------------
     @property
@@ -51,6 +52,9 @@ class Optimizer:
         self._learning_rate = value
 
     # --- state ----------------------------------------------------------------------------
+    # All weights of the same dtype are packed into one flat array (each Variable's value
+    # becomes a view into it) so one update rule call updates every weight at once: the
+    # rules are elementwise, so this is the same maths with far fewer NumPy calls.
     def _slot_names(self) -> list[str]:
         return []
 
@@ -59,20 +63,41 @@ class Optimizer:
 
     def build(self, variables) -> None:
         """Create the state (momenta, averages...) for ``variables``."""
+        variables = list(variables)
+        self._vars = variables
         self._built_for = [id(v) for v in variables]
-        self._slots = [self._new_slots(v.value) for v in variables]
+        self._pack()
+        self._slots = self._new_slots(self._flat)
+
+    def _pack(self) -> None:
+        """Copy the weights into one flat array and make each Variable a view of its slice."""
+        dtypes = {v.value.dtype for v in self._vars}
+        dtype = dtypes.pop() if len(dtypes) == 1 else np.float64
+        self._flat = np.concatenate([v.value.ravel() for v in self._vars]).astype(dtype, copy=False) \
+            if self._vars else np.zeros(0)
+        self._views, offset = [], 0
+        for v in self._vars:
+            n = v.value.size
+            view = self._flat[offset:offset + n].reshape(v.value.shape)
+            if v.value.dtype == dtype:
+                v.value = view
+            self._views.append(view)
+            offset += n
+
+    def _packed(self) -> bool:
+        return all(v.value.base is self._flat for v in self._vars)
 
     @property
     def variables(self) -> list[np.ndarray]:
-        """The optimizer's state as arrays: the step count, then each slot of each weight."""
-        return [np.asarray(self.iterations, dtype=np.int64)] + [s for slots in self._slots for s in slots]
+        """The optimizer's state as arrays: the step count, then each slot (flat over all weights)."""
+        return [np.asarray(self.iterations, dtype=np.int64)] + list(getattr(self, "_slots", []))
 
     def load_own_variables(self, arrays) -> None:
         self.iterations = int(arrays[0])
-        flat = iter(arrays[1:])
-        for slots in self._slots:
-            for i in range(len(slots)):
-                slots[i][...] = next(flat)
+        for slot, a in zip(self._slots, arrays[1:]):
+            if slot.shape != a.shape:
+                raise ValueError(f"{type(self).__name__}: saved state has shape {a.shape}, expected {slot.shape}")
+            slot[...] = a
 
     # --- updates ----------------------------------------------------------------------------
     def apply_gradients(self, grads_and_vars) -> None:
@@ -83,30 +108,56 @@ class Optimizer:
     def apply(self, grads, variables) -> None:
         """Update each variable from its gradient; ``None`` gradients are skipped."""
         variables = list(variables)
+        if not variables:
+            self.iterations += 1
+            return
         if [id(v) for v in variables] != self._built_for:
-            if self._built_for:
-                self._rebuild(variables)
-            else:
-                self.build(variables)
+            self._rebuild(variables)
+        elif not self._packed():
+            self._pack()  # another optimizer or a load re-bound the weights: take their values
         grads = self._clip(list(grads))
-        lr = self.learning_rate
-        t = self.iterations + 1
-        for i, (g, v) in enumerate(zip(grads, variables)):
-            if g is None or not isinstance(v, Variable):
-                continue
-            if g.shape != v.shape:
+        for g, v in zip(grads, variables):
+            if g is not None and g.shape != v.shape:
                 raise ValueError(f"{type(self).__name__}: gradient for {v.path!r} has shape {g.shape}, "
                                  f"expected {v.shape}")
-            g = g.astype(v.dtype, copy=False)
-            if self.weight_decay:
-                v.value -= (lr * self.weight_decay) * v.value
-            self.update_step(g, v.value, self._slots[i], lr, t)
+        lr = self.learning_rate
+        t = self.iterations + 1
+        if all(g is not None for g in grads):
+            self._step(np.concatenate([g.ravel() for g in grads]).astype(self._flat.dtype, copy=False),
+                       self._flat, self._slots, lr, t)
+        else:
+            offset = 0
+            for g, w in zip(grads, self._views):
+                n = w.size
+                if g is not None:
+                    self._step(g.ravel().astype(w.dtype, copy=False), self._flat[offset:offset + n],
+                               [s[offset:offset + n] for s in self._slots], lr, t)
+                offset += n
+        if not self._packed():
+            for v, view in zip(self._vars, self._views):
+                v.value[...] = view
         self.iterations = t
 
+    def _step(self, g, w, slots, lr, t) -> None:
+        if self.weight_decay:
+            w -= (lr * self.weight_decay) * w          # decoupled weight decay: w ← w − η λ w
+        self.update_step(g, w, slots, lr, t)
+
     def _rebuild(self, variables) -> None:
-        old = dict(zip(self._built_for, self._slots))
-        self._built_for = [id(v) for v in variables]
-        self._slots = [old.get(id(v)) or self._new_slots(v.value) for v in variables]
+        old = {}
+        if self._built_for:
+            offset = 0
+            for v in self._vars:
+                n = v.value.size
+                old[id(v)] = [s[offset:offset + n].copy() for s in self._slots]
+                offset += n
+        self.build(variables)
+        offset = 0
+        for v in variables:
+            n = v.value.size
+            for s, saved in zip(self._slots, old.get(id(v), [])):
+                s[offset:offset + n] = saved
+            offset += n
 
     def _clip(self, grads):
         if self.clipvalue is not None:
