@@ -11,7 +11,7 @@ Keras code runs by changing one import::
 __version__ = "0.1.0"
 
 from nbnet import (activations, callbacks, config, datasets, initializers, layers, losses, metrics,
-                   models, ops, optimizers, regularizers, utils)
+                   models, ops, optimizers, regularizers, testing, utils)
 from nbnet.autograd import GradientTape, Tensor
 from nbnet.layers import Input, InputSpec, Layer
 from nbnet.models import Model, Sequential
@@ -19,4 +19,4 @@ from nbnet.variables import Variable
 
 __all__ = ["GradientTape", "Input", "InputSpec", "Layer", "Model", "Sequential", "Tensor", "Variable",
            "activations", "callbacks", "config", "datasets", "initializers", "layers", "losses",
-           "metrics", "models", "ops", "optimizers", "regularizers", "utils", "__version__"]
+           "metrics", "models", "ops", "optimizers", "regularizers", "testing", "utils", "__version__"]

@@ -37,14 +37,17 @@ def _gelu_tanh(z):
 # Each entry: (forward f(z, **kw), backward (z, a, g, **kw) -> dL/dz).  g is dL/da.
 def _relu_fwd(z, negative_slope=0.0, max_value=None, threshold=0.0):
     a = np.where(z > threshold, z, negative_slope * (z - threshold)).astype(z.dtype, copy=False)
-    return a if max_value is None else np.minimum(a, max_value)
+    if max_value is None:
+        return a
+    # Keras clips the branch above the threshold to [0, max_value]
+    return np.where(z > threshold, np.clip(z, 0, max_value), a).astype(z.dtype, copy=False)
 
 
 def _relu_bwd(z, a, g, negative_slope=0.0, max_value=None, threshold=0.0):
     # f'(z) = 1 for z > threshold (and below max_value), negative_slope below the threshold
     slope = np.where(z > threshold, 1.0, negative_slope).astype(z.dtype)
     if max_value is not None:
-        slope = slope * (z < max_value)
+        slope = np.where(z > threshold, (z > 0) & (z < max_value), slope).astype(z.dtype)
     return g * slope
 
 

@@ -68,7 +68,7 @@ class Tensor:
         return self.value
 
     def __array__(self, dtype=None, copy=None):
-        return self.value if dtype is None else self.value.astype(dtype)
+        return np.asarray(self.value, dtype=dtype)   # (value may be a NumPy scalar, e.g. a loss)
 
     def __repr__(self) -> str:
         return f"<Tensor shape={self.shape} dtype={self.dtype} requires_grad={self.requires_grad}>"
@@ -86,6 +86,14 @@ class Tensor:
     def __rmatmul__(self, o): return _ops().matmul(o, self)
     def __pow__(self, o): return _ops().power(self, o)
     def __neg__(self): return _ops().negative(self)
+    def __rpow__(self, o): return _ops().power(o, self)
+    def __abs__(self): return _ops().abs(self)
+    def __pos__(self): return self
+    # comparisons give plain boolean arrays (no gradient); == stays identity so `w in list` works
+    def __lt__(self, o): return self.value < value_of(o)
+    def __le__(self, o): return self.value <= value_of(o)
+    def __gt__(self, o): return self.value > value_of(o)
+    def __ge__(self, o): return self.value >= value_of(o)
     def __getitem__(self, idx): return _ops().take_slice(self, idx)
 
     @property
@@ -171,7 +179,7 @@ class GradientTape:
         """
         if not isinstance(target, Tensor):
             raise TypeError(f"GradientTape.gradient: target must be a Tensor, got {type(target).__name__}")
-        seed = np.ones_like(target.value) if output_gradients is None else value_of(output_gradients)
+        seed = np.ones(np.shape(target.value)) if output_gradients is None else value_of(output_gradients)
         grads = {id(target): np.asarray(seed, dtype=target.value.dtype)}
         for node in reversed(self._nodes):
             g = grads.get(id(node))

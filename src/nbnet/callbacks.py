@@ -48,9 +48,12 @@ class CallbackList:
         if not name.startswith("on_"):
             raise AttributeError(name)
 
-        def call(*args, **kwargs):
+        n_args = 2 if ("epoch" in name or "batch" in name) else 1   # (index, logs) or (logs)
+
+        def call(*args):
+            args = args + (None,) * (n_args - len(args))   # hooks always receive logs, as in Keras
             for cb in self.callbacks:
-                getattr(cb, name)(*args, **kwargs)
+                getattr(cb, name)(*args)
         return call
 
 
@@ -106,7 +109,8 @@ class EarlyStopping(Callback):
     baseline : float, optional
         Stop if the monitor does not beat this.
     restore_best_weights : bool
-        When stopping, put back the weights of the best epoch.
+        At the end of training, put back the weights of the best epoch (as Keras 3 does,
+        whether or not training stopped early).
     start_from_epoch : int
         Epochs to wait before monitoring.
     """
@@ -124,8 +128,11 @@ class EarlyStopping(Callback):
 
     def on_train_begin(self, logs=None):
         self.wait, self.stopped_epoch, self.best_epoch = 0, 0, 0
-        self.best = -math.inf if self.baseline is None else self.sign * self.baseline
-        self.best_weights = None
+        self.best, self.best_weights = None, None
+
+    def _improves(self, value, reference) -> bool:
+        """``value`` beats ``reference`` by more than ``min_delta`` in the monitored direction."""
+        return reference is None or self.sign * (value - reference) > self.min_delta
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor)
@@ -135,23 +142,27 @@ class EarlyStopping(Callback):
             return
         if epoch < self.start_from_epoch:
             return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights, self.best_epoch = self.model.get_weights(), epoch
         self.wait += 1
-        if self.sign * value - self.min_delta > self.best:
-            self.best, self.best_epoch, self.wait = self.sign * value, epoch, 0
+        if self._improves(value, self.best):
+            self.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._improves(value, self.baseline):
+                self.wait = 0   # only beating both the best and the baseline restarts the count
             return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
-            if self.restore_best_weights and self.best_weights is not None:
-                if self.verbose:
-                    print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
-                self.model.set_weights(self.best_weights)
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:   # as Keras 3: also without a stop
+            if self.verbose:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
 
 
 class TerminateOnNaN(Callback):
@@ -178,8 +189,8 @@ class LambdaCallback(Callback):
 class ModelCheckpoint(Callback):
     """Save the model (or its weights) after each epoch, optionally only when ``monitor`` improves."""
 
-    def __init__(self, filepath, monitor="val_loss", save_best_only=False, save_weights_only=False,
-                 mode="auto", verbose=0):
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto"):   # Keras 3's argument order
         super().__init__()
         self.filepath, self.monitor = str(filepath), monitor
         self.save_best_only, self.save_weights_only, self.verbose = save_best_only, save_weights_only, verbose

@@ -156,7 +156,7 @@ class Orthogonal(RandomNormal):
         q = q * np.sign(np.diag(r))
         if rows < cols:
             q = q.T
-        return (self.gain * q[:rows, :cols]).reshape(shape).astype(dtype or floatx())
+        return np.ascontiguousarray((self.gain * q[:rows, :cols]).reshape(shape), dtype=dtype or floatx())
 
     def get_config(self):
         return {"gain": self.gain, "seed": self.seed}

@@ -43,11 +43,11 @@ class Loss:
 
     Parameters
     ----------
-    reduction : {"sum_over_batch_size", "sum", "mean", "none", None}
+    reduction : {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
     name : str, optional
     """
 
-    _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "none", None)
+    _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
     def __init__(self, name: str | None = None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in self._REDUCTIONS:
@@ -63,10 +63,15 @@ class Loss:
         raise NotImplementedError
 
     def _reduce_weights(self, per: np.ndarray, sample_weight):
-        w = np.ones_like(per) if sample_weight is None else np.broadcast_to(
-            np.asarray(sample_weight, per.dtype).reshape(per.shape[:1] + (1,) * (per.ndim - 1)), per.shape)
+        sw = None if sample_weight is None else np.asarray(sample_weight, per.dtype)
+        if sw is not None and sw.shape != per.shape:
+            sw = sw.reshape(per.shape[:1] + (1,) * (per.ndim - 1))   # one weight per sample
+        w = np.ones_like(per) if sw is None else np.broadcast_to(sw, per.shape)
         if self.reduction in ("sum_over_batch_size", "mean"):
             return w / max(per.size, 1)
+        if self.reduction == "mean_with_sample_weight":
+            total = float(w.sum())
+            return w / total if total else np.zeros_like(w)
         return w
 
     def __call__(self, y_true, y_pred, sample_weight=None):
@@ -75,9 +80,10 @@ class Loss:
         y = np.asarray(value_of(y_true))
         x, from_logits = self._input_of(y_pred)
         per, grad = self._per_sample(y, value_of(x), from_logits)
-        if self.reduction in ("none", None):
-            return record(per, (x,), lambda g: (grad(g),)) if isinstance(x, Tensor) else per
         scale = self._reduce_weights(per, sample_weight)
+        if self.reduction in ("none", None):   # per-sample losses, times their sample weights
+            per = per * scale
+            return record(per, (x,), lambda g: (grad(g * scale),)) if isinstance(x, Tensor) else per
         total = np.asarray((per * scale).sum(), dtype=per.dtype)
         # dL/dℓ_i = scale_i, chained into dℓ_i/dx by the loss's own derivative
         return record(total, (x,), lambda g: (grad(g * scale),)) if isinstance(x, Tensor) else total

@@ -96,7 +96,12 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or fn.__name__)
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        super().update_state(self.fn(y_true, y_pred, **self.kwargs), sample_weight)
+        values = self.fn(y_true, y_pred, **self.kwargs)
+        if sample_weight is None:   # the common case, without building a weight array
+            self.total += float(values.sum())
+            self.count += values.size
+        else:
+            super().update_state(values, sample_weight)
 
 
 def _wrapper(fn, default_name):

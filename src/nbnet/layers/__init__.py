@@ -7,3 +7,41 @@ from nbnet.layers.layer import Layer
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "InputSpec",
            "KerasTensor", "Layer", "Reshape"]
+
+# isort: off
+from nbnet.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax  # noqa: E402
+from nbnet.layers.lambda_layer import Lambda  # noqa: E402
+from nbnet.layers.merging import Add, Average, Concatenate, Dot, Maximum, Minimum  # noqa: E402
+from nbnet.layers.merging import Multiply, Subtract, add, average, concatenate, dot  # noqa: E402
+from nbnet.layers.merging import maximum, minimum, multiply, subtract  # noqa: E402
+from nbnet.layers.normalization import BatchNormalization, LayerNormalization  # noqa: E402
+# isort: on
+__all__ += ["Add", "Average", "BatchNormalization", "Concatenate", "Dot", "ELU", "Lambda",
+            "LayerNormalization", "LeakyReLU", "Maximum", "Minimum", "Multiply", "ReLU", "Softmax",
+            "Subtract", "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
+from nbnet.layers.embedding import Embedding, Masking  # noqa: E402
+from nbnet.layers.recurrent import GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell  # noqa: E402
+from nbnet.layers.recurrent import SimpleRNN, SimpleRNNCell, TimeDistributed  # noqa: E402
+
+__all__ += ["Bidirectional", "Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "Masking", "RNN",
+            "SimpleRNN", "SimpleRNNCell", "TimeDistributed"]
+from nbnet.layers.conv_depthwise import DepthwiseConv1D, DepthwiseConv2D  # noqa: E402
+from nbnet.layers.conv_separable import SeparableConv1D, SeparableConv2D  # noqa: E402
+from nbnet.layers.conv_transpose import Conv2DTranspose  # noqa: E402
+from nbnet.layers.convolutional import Conv1D, Conv2D, Conv3D  # noqa: E402
+from nbnet.layers.pooling import AveragePooling1D, AveragePooling2D, AveragePooling3D  # noqa: E402
+from nbnet.layers.pooling import MaxPooling1D, MaxPooling2D, MaxPooling3D  # noqa: E402
+from nbnet.layers.pooling_global import GlobalAveragePooling1D, GlobalAveragePooling2D  # noqa: E402
+from nbnet.layers.pooling_global import GlobalAveragePooling3D, GlobalMaxPooling1D  # noqa: E402
+from nbnet.layers.pooling_global import GlobalMaxPooling2D, GlobalMaxPooling3D  # noqa: E402
+from nbnet.layers.reshaping import Cropping1D, Cropping2D, Cropping3D, UpSampling1D  # noqa: E402
+from nbnet.layers.reshaping import UpSampling2D, UpSampling3D, ZeroPadding1D  # noqa: E402
+from nbnet.layers.reshaping import ZeroPadding2D, ZeroPadding3D  # noqa: E402
+
+__all__ += ["AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "Conv1D", "Conv2D",
+            "Conv2DTranspose", "Conv3D", "Cropping1D", "Cropping2D", "Cropping3D", "DepthwiseConv1D",
+            "DepthwiseConv2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+            "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+            "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "SeparableConv1D", "SeparableConv2D",
+            "UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
+            "ZeroPadding3D"]

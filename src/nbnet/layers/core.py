@@ -11,7 +11,9 @@ import math
 import numpy as np
 
 from nbnet import activations, initializers, regularizers
-from nbnet.layers.input_spec import InputSpec
+from nbnet.autograd import GradientTape, Tensor
+from nbnet.layers.input_layer import KerasTensor
+from nbnet.layers.input_spec import InputSpec, check_input
 from nbnet.layers.layer import Layer
 from nbnet.utils.rng import generator
 
@@ -37,6 +39,8 @@ class Dense(Layer):
     then ``bias (units,)``.
     """
 
+    supports_masking = True   # a mask passes through unchanged (Keras)
+
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
@@ -55,6 +59,7 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape) -> None:
+        check_input(self, [KerasTensor(input_shape)])   # Keras's "expected min_ndim=2" before all else
         n_in = input_shape[-1]
         if n_in is None:
             raise ValueError(f'Layer "{self.name}": the last axis of the input must be known, got {input_shape}')
@@ -83,7 +88,9 @@ class Dense(Layer):
 
     def backward(self, g, cache, need_input_grad=True):
         x, z, a, activate = cache
-        if activate and self._act != "linear":
+        if activate and self._act is None:
+            g = _custom_activation_grad(self.activation, z, g, self.name)   # dL/dZ by autograd
+        elif activate and self._act != "linear":
             g = activations.backward(self._act, z, a, g)   # dL/dZ = f'(Z) ⊙ dL/dA
         x2 = x.reshape(-1, x.shape[-1])
         g2 = g.reshape(-1, self.units)
@@ -106,6 +113,18 @@ class Dense(Layer):
         return cls(**config)
 
 
+def _custom_activation_grad(fn, z, g, layer_name):
+    """dL/dZ = f'(Z) ⊙ dL/dA for a custom activation ``fn``, by autograd through its ``nbnet.ops``."""
+    with GradientTape() as tape:
+        zt = Tensor(z, requires_grad=True)
+        a = fn(zt)
+    if not isinstance(a, Tensor):
+        raise TypeError(f'Layer "{layer_name}": the custom activation returned {type(a).__name__}; '
+                        "to be differentiable it must use nbnet.ops / nbnet.activations functions")
+    dz = tape.gradient(a, [zt], output_gradients=g)[0]
+    return np.zeros_like(z) if dz is None else dz
+
+
 class Activation(Layer):
     """Apply an activation function elementwise: ``output = f(inputs)``.
 
@@ -113,6 +132,8 @@ class Activation(Layer):
     ----------
     activation : str or callable
     """
+
+    supports_masking = True   # a mask passes through unchanged (Keras)
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -157,6 +178,8 @@ class Dropout(Layer):
         Shape of the keep-mask, broadcast against the input (``None`` entries take the input's size).
     seed : int, optional
     """
+
+    supports_masking = True   # a mask passes through unchanged (Keras)
 
     def __init__(self, rate: float, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -49,6 +49,18 @@ def _accepts(fn, name: str) -> bool:
     return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
+def _check_mask(layer, mask):
+    """Return the mask (``None`` if there is none); raise if ``layer`` cannot take one (Keras 2 / the article)."""
+    if isinstance(mask, (list, tuple)) and all(m is None for m in mask):
+        mask = None
+    if mask is None or layer.supports_masking or layer._call_takes_mask or \
+            _accepts(type(layer).forward, "mask"):
+        return mask
+    raise TypeError(f"Layer {layer.name!r} ({type(layer).__name__}) does not support masking, but was "
+                    "passed an input_mask. Put it before the masking layer (Embedding(mask_zero=True) or "
+                    "Masking), or use a layer that consumes the mask (e.g. an RNN).")
+
+
 class Layer:
     """Base class of all layers (``keras.layers.Layer``).
 
@@ -63,6 +75,8 @@ class Layer:
     input_shape : tuple, optional
         Shape of one sample, for the first layer of a ``Sequential`` (Keras 2 style).
     """
+
+    supports_masking = False   # True: an incoming mask passes through (see compute_mask)
 
     def __init__(self, *, name: str | None = None, trainable: bool = True, dtype=None,
                  input_shape=None, input_dim=None, batch_input_shape=None, **kwargs):
@@ -87,6 +101,7 @@ class Layer:
         self._call_takes_mask = _accepts(cls.call, "mask")
         self._fused = cls.backward is not Layer.backward
         self._losses: list = []
+        self._checked_signature = None
 
     # --- attribute tracking ------------------------------------------------------------------
     def __setattr__(self, key, value):
@@ -247,6 +262,11 @@ class Layer:
             return [(None,) + np.shape(value_of(o))[1:] for o in out]
         return (None,) + np.shape(value_of(out))[1:]
 
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs (bool (N, T)) given the input mask; by default it passes through
+        a layer with ``supports_masking`` and stops at any other."""
+        return mask if self.supports_masking else None
+
     def get_config(self) -> dict:
         """The arguments that recreate this layer (weights excluded)."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
@@ -275,13 +295,18 @@ class Layer:
         for x in flat:
             if not isinstance(x, (Tensor, np.ndarray)):
                 raise TypeError(f"Layer {self.name!r} expects NumPy arrays or Tensors, got {type(x).__name__}")
-        shapes = [shape_of(x) for x in flat]
-        self._maybe_build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
-        check_input(self, flat)
+        if not self.built:
+            shapes = [shape_of(x) for x in flat]
+            self._maybe_build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
+        signature = [x.shape[1:] for x in flat]
+        if signature != self._checked_signature:   # shapes seen before were already checked
+            check_input(self, flat)
+            object.__setattr__(self, "_checked_signature", signature)
         training = _CONTEXT["training"] if training is None else bool(training)
+        mask = _check_mask(self, mask)
         with _training_scope(training):
             if self._fused:
-                out = self._fused_call(inputs, flat, training)
+                out = self._fused_call(inputs, flat, training, mask)
             else:
                 if self._call_takes_training:
                     kwargs["training"] = training
@@ -290,15 +315,17 @@ class Layer:
                 out = self.call(inputs, *args, **kwargs)
         first = out[0] if isinstance(out, (list, tuple)) and out else out
         if isinstance(first, (np.ndarray, Tensor)):
-            self._last_output_shape = (None,) + tuple(first.shape[1:])
+            object.__setattr__(self, "_last_output_shape", (None,) + tuple(first.shape[1:]))
         return out if is_recording() else _unwrap(out)
 
-    def _fused_call(self, inputs, flat, training):
+    def _fused_call(self, inputs, flat, training, mask=None):
         """Run ``forward`` and record the layer as one node whose VJP is ``backward``."""
         multi = isinstance(inputs, (list, tuple))
         values = [value_of(x) for x in flat]
         split = getattr(self, "_split_activation", None) if is_recording() else None
         kw = {"activate": False} if split else {}
+        if mask is not None and _accepts(type(self).forward, "mask"):
+            kw["mask"] = mask
         y, cache = self.forward(values if multi else values[0], training=training, **kw)
         if not is_recording():
             return y

@@ -82,14 +82,20 @@ class Functional(Model):
         flat = _flat(inputs) if not isinstance(inputs, dict) else [inputs[n] for n in self.input_names]
         self._check_inputs(flat)
         values = {id(t): x for t, x in zip(self.inputs, flat)}
+        masks: dict = {}   # the mask travelling with each value (Embedding(mask_zero=True), Masking)
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue
-            args = node.inputs
-            args = [values[id(t)] for t in args] if isinstance(args, (list, tuple)) else values[id(args)]
-            out = node.layer(args, training=training, **node.call_kwargs)
-            for t, v in zip(node.flat_outputs, _flat(out) if isinstance(node.outputs, (list, tuple)) else [out]):
+            args, listed = node.inputs, isinstance(node.inputs, (list, tuple))
+            mask = [masks.get(id(t)) for t in args] if listed else masks.get(id(args))
+            mask = None if listed and all(m is None for m in mask) else mask
+            args = [values[id(t)] for t in args] if listed else values[id(args)]
+            out = node.layer(args, training=training, mask=mask, **node.call_kwargs)
+            out_mask = node.layer.compute_mask(args, mask)
+            multi = isinstance(node.outputs, (list, tuple))
+            for i, (t, v) in enumerate(zip(node.flat_outputs, _flat(out) if multi else [out])):
                 values[id(t)] = v
+                masks[id(t)] = out_mask[i] if isinstance(out_mask, (list, tuple)) else out_mask
         outs = [values[id(t)] for t in self.outputs]
         return outs[0] if not isinstance(self._outputs_struct, (list, tuple, dict)) else outs
 
@@ -121,7 +127,7 @@ class Functional(Model):
                 "outputs_is_list": isinstance(self._outputs_struct, (list, tuple))}
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects=None) -> "Functional":
+    def from_config(cls, config: dict, custom_objects=None) -> Functional:
         from nbnet.models.saving import deserialize_layer
         layers = {c["config"]["name"]: deserialize_layer(c, custom_objects) for c in config["layers"]}
         produced: dict[tuple, KerasTensor] = {}

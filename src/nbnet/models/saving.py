@@ -60,8 +60,10 @@ def deserialize_layer(config: dict, custom_objects=None):
     from nbnet.models.sequential import Sequential
     if issubclass(cls, (Sequential, Functional)):
         return cls.from_config(cfg, custom_objects)
+    from nbnet.utils.serialization import custom_object_scope
     try:
-        return cls.from_config(cfg)
+        with custom_object_scope(custom_objects or {}):   # e.g. a Lambda's function, by name
+            return cls.from_config(cfg)
     except TypeError as err:
         raise ValueError(f"Could not recreate layer {name!r} from its config: {err}. A custom layer "
                          "needs get_config() to return its __init__ arguments.") from err
@@ -70,7 +72,7 @@ def deserialize_layer(config: dict, custom_objects=None):
 # --- writing ---------------------------------------------------------------------------------
 def _npy_bytes(array: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
+    np.lib.format.write_array(buf, np.asarray(array, order="C"), allow_pickle=False)  # keeps 0-d arrays 0-d
     return buf.getvalue()
 
 

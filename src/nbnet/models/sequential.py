@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from nbnet.layers.input_layer import InputLayer, KerasTensor
-from nbnet.layers.input_spec import InputSpec, check_input
+from nbnet.layers.input_spec import InputSpec, check_input, shape_of
 from nbnet.layers.layer import Layer
 from nbnet.models.model import Model
+
+
+class _Spec:
+    """Just what ``check_input`` reads: a name and an input spec."""
+
+    def __init__(self, name, input_spec):
+        self.name, self.input_spec = name, input_spec
 
 
 class Sequential(Model):
@@ -46,12 +53,10 @@ class Sequential(Model):
         if isinstance(layer, InputLayer):
             if self._layers:
                 raise ValueError("Sequential.add: an InputLayer can only be the first layer")
-            self._input_layer = layer
-            self._layers.append(layer)
+            self._input_layer = layer   # Layer.__setattr__ also appends it to self._layers
             return
         elif not self._layers and layer._declared_input_shape is not None:
-            self._input_layer = InputLayer(shape=layer._declared_input_shape)
-            self._layers.append(self._input_layer)
+            self._input_layer = InputLayer(shape=layer._declared_input_shape)   # tracked in _layers
         if any(lay.name == layer.name and lay is not layer for lay in self._layers):
             raise ValueError(f"All layers added to a Sequential model should have unique names; "
                              f"{layer.name!r} is already in {self.name!r}")
@@ -77,7 +82,7 @@ class Sequential(Model):
                 raise ValueError("Sequential.build: give an input shape, or start the model with Input(shape)")
             input_shape = (None,) + self._input_layer.shape_
         shape = tuple(input_shape)
-        self.input_spec = InputSpec(shape=shape) if self._input_layer is not None else None
+        self.input_spec = None   # inputs are checked in call(), see _check_input_shape
         self._shapes = []
         for layer in self.layers:
             layer._maybe_build(shape)
@@ -99,15 +104,29 @@ class Sequential(Model):
     def output_shape(self):
         return self._shapes[-1] if self._shapes else None
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, mask=None):
+        if self._input_layer is not None and self.layers:
+            self._check_input_shape(inputs)
         x = inputs
-        for layer in self.layers:
-            x = layer(x, training=training)
+        for layer in self.layers:   # a mask (e.g. from Embedding(mask_zero=True)) travels with x
+            x, mask = layer(x, training=training, mask=mask), layer.compute_mask(x, mask)
         return x
+
+    def _check_input_shape(self, inputs) -> None:
+        """Keras's errors: a wrong rank names the model; a wrong size, the first layer that rejects it."""
+        signature = getattr(inputs, "shape", None)
+        signature = signature[1:] if signature is not None else None
+        if signature is not None and signature == self.__dict__.get("_seen_input_signature"):
+            return  # this sample shape was checked already
+        if len(shape_of(inputs)) == len(self._build_shape):
+            check_input(self.layers[0], [inputs])
+        check_input(_Spec(self.name, InputSpec(shape=self._build_shape)), [inputs])
+        self.__dict__["_seen_input_signature"] = signature
 
     def compute_output_shape(self, input_shape):
         shape = input_shape
         for layer in self.layers:
+            check_input(layer, [KerasTensor(shape)])
             shape = layer.compute_output_shape(shape)
         return shape
 
@@ -117,7 +136,7 @@ class Sequential(Model):
                 "layers": [serialize_layer(lay) for lay in self._layers]}
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects=None) -> "Sequential":
+    def from_config(cls, config: dict, custom_objects=None) -> Sequential:
         from nbnet.models.saving import deserialize_layer
         model = cls(name=config["name"], trainable=config.get("trainable", True))
         for c in config["layers"]:

@@ -18,7 +18,7 @@ from nbnet import losses as losses_mod
 from nbnet import metrics as metrics_mod
 from nbnet import ops
 from nbnet import optimizers as optimizers_mod
-from nbnet.autograd import GradientTape, value_of
+from nbnet.autograd import GradientTape, Tensor, value_of
 from nbnet.callbacks import CallbackList, History, ProgbarLogger
 from nbnet.models import data as D
 from nbnet.utils.progbar import Progbar
@@ -141,8 +141,8 @@ class Trainer:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
         weights = self.trainable_weights  # after the forward pass: a subclassed model builds in it
-        grads = tape.gradient(loss, weights)
-        self.optimizer.apply(grads, weights)
+        if isinstance(loss, Tensor) and weights:   # else nothing here can learn: no update
+            self.optimizer.apply(tape.gradient(loss, weights), weights)
         self._update_metrics(loss, y, y_pred, sample_weight)
 
     def _update_metrics(self, loss, y, y_pred, sample_weight, n=None):
@@ -335,7 +335,7 @@ class Trainer:
             y_pred = self(self._pack(xs), training=training)
             loss = self.compute_loss(self._pack(xs), self._pack(ys), y_pred, sw, training=training)
         weights = self.trainable_weights  # after the forward pass: a subclassed model builds in it
-        grads = tape.gradient(loss, weights)
+        grads = tape.gradient(loss, weights) if isinstance(loss, Tensor) else [None] * len(weights)
         grads = [np.zeros_like(w.value) if g is None else np.asarray(g) for g, w in zip(grads, weights)]
         return float(value_of(loss)), grads
 

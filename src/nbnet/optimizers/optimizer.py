@@ -282,12 +282,21 @@ class Adam(Optimizer):
     def update_step(self, g, w, slots, lr, t):
         m, v = slots[0], slots[1]
         alpha = lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
-        m += (1 - self.beta_1) * (g - m)              # m ← β₁ m + (1 − β₁) g
-        v += (1 - self.beta_2) * (g * g - v)          # v ← β₂ v + (1 − β₂) g²
+        tmp = np.subtract(g, m)                       # (in-place steps: no temporaries)
+        tmp *= 1 - self.beta_1
+        m += tmp                                      # m ← β₁ m + (1 − β₁) g
+        np.multiply(g, g, out=tmp)
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp                                      # v ← β₂ v + (1 − β₂) g²
         if self.amsgrad:
             np.maximum(slots[2], v, out=slots[2])
             v = slots[2]
-        w -= alpha * m / (np.sqrt(v) + self.epsilon)  # w ← w − α m / (√v + ε)
+        np.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= alpha
+        w -= tmp                                      # w ← w − α m / (√v + ε)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -1,0 +1,64 @@
+"""LSTM(128) and GRU(128), forward + backward: nbnet's hand-written BPTT vs PyTorch (2 threads).
+
+Batch 64 of sequences of 50 steps × 32 features; loss = mean of the last outputs.
+Run: ``python benchmarks/bench_rnn.py``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from nbnet import layers as L
+from nbnet import ops
+from nbnet.autograd import GradientTape, Tensor
+
+N, T, D, U, REPEATS = 64, 50, 32, 128, 10
+
+
+def _best(fn) -> float:
+    fn()
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def nbnet_step(cls, x):
+    layer = getattr(L, cls)(U)
+    layer(x)
+
+    def step():
+        with GradientTape() as tape:
+            loss = ops.mean(layer(Tensor(x)))
+        tape.gradient(loss, layer.trainable_weights)
+    return step
+
+
+def torch_step(cls, x):
+    net = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU}[cls](D, U, batch_first=True)
+    xt = torch.from_numpy(x)
+
+    def step():
+        net.zero_grad()
+        out, _ = net(xt)
+        out[:, -1].mean().backward()
+    return step
+
+
+def main() -> None:
+    torch.set_num_threads(2)
+    x = np.random.default_rng(0).standard_normal((N, T, D)).astype("float32")
+    print(f"batch {N}, {T} steps x {D} features, {U} units, forward + backward, best of {REPEATS}")
+    for cls in ("LSTM", "GRU"):
+        ours, theirs = _best(nbnet_step(cls, x)), _best(torch_step(cls, x))
+        print(f"{cls:5s} nbnet {ours * 1e3:7.1f} ms/step   torch {theirs * 1e3:7.1f} ms/step   "
+              f"ratio {ours / theirs:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
