@@ -11,25 +11,26 @@ import time
 import numpy as np
 import torch
 
-from nbnet import layers as L
-from nbnet import ops
+from nbnet import layers, ops
 from nbnet.autograd import GradientTape, Tensor
 
 N, T, D, U, REPEATS = 64, 50, 32, 128, 10
 
 
-def _best(fn) -> float:
-    fn()
-    times = []
+def _best_pair(fa, fb) -> tuple:
+    """Best-of-REPEATS time of each, interleaved so both see the same machine load."""
+    fa(), fb()
+    ta, tb = [], []
     for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for fn, times in ((fa, ta), (fb, tb)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return min(ta), min(tb)
 
 
 def nbnet_step(cls, x):
-    layer = getattr(L, cls)(U)
+    layer = getattr(layers, cls)(U)
     layer(x)
 
     def step():
@@ -55,7 +56,7 @@ def main() -> None:
     x = np.random.default_rng(0).standard_normal((N, T, D)).astype("float32")
     print(f"batch {N}, {T} steps x {D} features, {U} units, forward + backward, best of {REPEATS}")
     for cls in ("LSTM", "GRU"):
-        ours, theirs = _best(nbnet_step(cls, x)), _best(torch_step(cls, x))
+        ours, theirs = _best_pair(nbnet_step(cls, x), torch_step(cls, x))
         print(f"{cls:5s} nbnet {ours * 1e3:7.1f} ms/step   torch {theirs * 1e3:7.1f} ms/step   "
               f"ratio {ours / theirs:.2f}x")
 

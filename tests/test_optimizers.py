@@ -4,8 +4,7 @@ Where Keras and PyTorch place the epsilon differently the two libraries compute 
 
 * Adam — Keras (like the paper's "efficient" form) folds the bias corrections into the step size,
   ``w ← w − η·√(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε)``, so ε is added to √v *without* bias correction;
-  PyTorch adds ε to √v̂ = √(v/(1−β₂ᵗ)).  Keras's ε is PyTorch's ε·√(1−β₂ᵗ)... in the other direction:
-  it equals PyTorch with ε_torch = ε/√(1−β₂ᵗ).
+  PyTorch adds ε to √v̂ = √(v/(1−β₂ᵗ)).  Keras's rule is PyTorch's with ε_torch = ε/√(1−β₂ᵗ).
 * RMSprop and Adagrad — Keras divides by √(v + ε) (ε *inside* the root), PyTorch by √v + ε.
 
 With ε = 0 the rules coincide, and the tests check nbnet against torch.optim exactly there; with the
@@ -97,7 +96,7 @@ def test_sgd_matches_torch(momentum, nesterov):
     assert_all_close(ours, theirs, rtol=1e-12, atol=1e-12)
 
 
-def test_sgd_weight_decay_is_decoupled_like_torch_sgdw_form():
+def test_sgd_weight_decay_formula():
     # Keras's weight_decay shrinks w by η·λ·w before the update (it is not an L2 term in g).
     ours = run_nbnet(optimizers.SGD(0.1, weight_decay=0.01), 1)
     assert_all_close(ours, [w - 0.1 * 0.01 * w - 0.1 * g for w, g in zip(W0, GRADS[0])], rtol=1e-12)

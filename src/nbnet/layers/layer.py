@@ -50,7 +50,7 @@ def _accepts(fn, name: str) -> bool:
 
 
 def _check_mask(layer, mask):
-    """Return the mask (``None`` if there is none); raise if ``layer`` cannot take one (Keras 2 / the article)."""
+    """Return the mask (``None`` if none); raise if ``layer`` cannot take one (as Keras 2 and the article)."""
     if isinstance(mask, (list, tuple)) and all(m is None for m in mask):
         mask = None
     if mask is None or layer.supports_masking or layer._call_takes_mask or \

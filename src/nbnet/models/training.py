@@ -221,8 +221,10 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             logs = self._fit_epoch(epoch, xs, ys, sw, batch_size, shuffle, cbs)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                logs.update({f"val_{k}": v for k, v in self._evaluate_arrays(
-                    *val, validation_batch_size or batch_size).items()})
+                cbs.on_test_begin()
+                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size)
+                cbs.on_test_end(val_logs)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break

@@ -292,7 +292,7 @@ class RNN(FoldStatesMixin, Layer):
                 "zero_output_for_mask": self.zero_output_for_mask}
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects=None) -> "RNN":
+    def from_config(cls, config: dict, custom_objects=None) -> RNN:
         from nbnet.models.saving import deserialize_layer
         config = dict(config)
         cell = deserialize_layer(config.pop("cell"), custom_objects)

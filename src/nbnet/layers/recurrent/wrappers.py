@@ -34,7 +34,8 @@ class Bidirectional(FoldStatesMixin, Layer):
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         super().__init__(**kwargs)
         if merge_mode not in _MERGE_MODES:
-            raise ValueError(f"Bidirectional: invalid merge_mode {merge_mode!r}; expected one of {_MERGE_MODES}")
+            raise ValueError(f"Bidirectional: invalid merge_mode {merge_mode!r}; "
+                             f"expected one of {_MERGE_MODES}")
         if not hasattr(layer, "return_sequences") or not hasattr(layer, "go_backwards"):
             raise ValueError(f"Bidirectional: `layer` must be an RNN layer, got {layer!r}")
         from nbnet.models.saving import deserialize_layer, serialize_layer
@@ -125,7 +126,7 @@ class Bidirectional(FoldStatesMixin, Layer):
         return config
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects=None) -> "Bidirectional":
+    def from_config(cls, config: dict, custom_objects=None) -> Bidirectional:
         from nbnet.models.saving import deserialize_layer
         config = dict(config)
         layer = deserialize_layer(config.pop("layer"), custom_objects)
@@ -178,7 +179,7 @@ class TimeDistributed(Layer):
         return {**super().get_config(), "layer": serialize_layer(self.layer)}
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects=None) -> "TimeDistributed":
+    def from_config(cls, config: dict, custom_objects=None) -> TimeDistributed:
         from nbnet.models.saving import deserialize_layer
         config = dict(config)
         return cls(deserialize_layer(config.pop("layer"), custom_objects), **config)
