@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import inspect
 import math
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -29,16 +28,6 @@ from nbnet.utils.naming import to_snake_case, unique_name
 from nbnet.variables import Variable
 
 _CONTEXT = {"training": False}
-
-
-@contextmanager
-def _training_scope(training: bool):
-    previous = _CONTEXT["training"]
-    _CONTEXT["training"] = training
-    try:
-        yield
-    finally:
-        _CONTEXT["training"] = previous
 
 
 def _accepts(fn, name: str) -> bool:
@@ -288,12 +277,11 @@ class Layer:
         self.built = True
 
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
-        from nbnet.layers.input_layer import KerasTensor
         flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        if any(isinstance(x, KerasTensor) for x in flat):
-            return self._symbolic_call(inputs, *args, **kwargs)
         for x in flat:
             if not isinstance(x, (Tensor, np.ndarray)):
+                if any(getattr(t, "symbolic_shape", False) for t in flat):  # KerasTensors: functional API
+                    return self._symbolic_call(inputs, *args, **kwargs)
                 raise TypeError(f"Layer {self.name!r} expects NumPy arrays or Tensors, got {type(x).__name__}")
         if not self.built:
             shapes = [shape_of(x) for x in flat]
@@ -302,9 +290,11 @@ class Layer:
         if signature != self._checked_signature:   # shapes seen before were already checked
             check_input(self, flat)
             object.__setattr__(self, "_checked_signature", signature)
-        training = _CONTEXT["training"] if training is None else bool(training)
+        outer = _CONTEXT["training"]
+        training = outer if training is None else bool(training)
         mask = _check_mask(self, mask)
-        with _training_scope(training):
+        _CONTEXT["training"] = training   # layers called inside this one inherit the flag
+        try:
             if self._fused:
                 out = self._fused_call(inputs, flat, training, mask)
             else:
@@ -313,6 +303,8 @@ class Layer:
                 if mask is not None and self._call_takes_mask:
                     kwargs["mask"] = mask
                 out = self.call(inputs, *args, **kwargs)
+        finally:
+            _CONTEXT["training"] = outer
         first = out[0] if isinstance(out, (list, tuple)) and out else out
         if isinstance(first, (np.ndarray, Tensor)):
             object.__setattr__(self, "_last_output_shape", (None,) + tuple(first.shape[1:]))
