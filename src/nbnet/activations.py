@@ -36,6 +36,8 @@ def _gelu_tanh(z):
 
 # Each entry: (forward f(z, **kw), backward (z, a, g, **kw) -> dL/dz).  g is dL/da.
 def _relu_fwd(z, negative_slope=0.0, max_value=None, threshold=0.0):
+    if negative_slope == 0 and threshold == 0 and max_value is None:
+        return np.maximum(z, 0, dtype=z.dtype)                     # the plain max(z, 0)
     a = np.where(z > threshold, z, negative_slope * (z - threshold)).astype(z.dtype, copy=False)
     if max_value is None:
         return a
@@ -45,6 +47,8 @@ def _relu_fwd(z, negative_slope=0.0, max_value=None, threshold=0.0):
 
 def _relu_bwd(z, a, g, negative_slope=0.0, max_value=None, threshold=0.0):
     # f'(z) = 1 for z > threshold (and below max_value), negative_slope below the threshold
+    if negative_slope == 0 and threshold == 0 and max_value is None:
+        return g * (z > 0)                                         # f'(z) = [z > 0]
     slope = np.where(z > threshold, 1.0, negative_slope).astype(z.dtype)
     if max_value is not None:
         slope = np.where(z > threshold, (z > 0) & (z < max_value), slope).astype(z.dtype)

@@ -45,16 +45,24 @@ class CallbackList:
             cb.set_params(params)
 
     def __getattr__(self, name):
-        if not name.startswith("on_"):
+        if not name.startswith("on_") or not hasattr(Callback, name):
             raise AttributeError(name)
-
+        # Only callbacks that override the hook are called (most batch hooks are no-ops).
+        hooks = [getattr(cb, name) for cb in self.callbacks
+                 if getattr(type(cb), name, None) is not getattr(Callback, name) or name in vars(cb)]
         n_args = 2 if ("epoch" in name or "batch" in name) else 1   # (index, logs) or (logs)
 
         def call(*args):
             args = args + (None,) * (n_args - len(args))   # hooks always receive logs, as in Keras
-            for cb in self.callbacks:
-                getattr(cb, name)(*args)
+            for hook in hooks:
+                hook(*args)
+        self.__dict__[name] = call   # built once per CallbackList
         return call
+
+    def wants(self, name: str) -> bool:
+        """Whether any callback overrides the hook ``name``."""
+        return any(getattr(type(cb), name, None) is not getattr(Callback, name) or name in vars(cb)
+                   for cb in self.callbacks)
 
 
 class History(Callback):

@@ -29,9 +29,10 @@ def _function_name(layer: str, fn, what: str = "function") -> str:
     key = getattr(fn, "_registered_name", None)
     if key is not None and _REGISTRY.get(key) is fn:
         return key
-    module, name = getattr(fn, "__module__", None), getattr(fn, "__name__", "")
-    if module in _SAFE_MODULES and getattr(importlib.import_module(module), name, None) is fn:
-        return f"{module}>{name}"
+    name = getattr(fn, "__name__", "")
+    for module in _SAFE_MODULES:   # public functions of nbnet.ops / nbnet.activations, by name
+        if getattr(importlib.import_module(module), name, None) is fn:
+            return f"{module}>{name}"
     shown = "a Python lambda" if name == "<lambda>" else f"{name or fn!r}"
     raise ValueError(
         f'Cannot save Lambda layer "{layer}": its {what} is {shown}, which is not registered. nbnet saves '

@@ -235,11 +235,13 @@ class Trainer:
     def _fit_epoch(self, epoch, xs, ys, sw, batch_size, shuffle, cbs) -> dict:
         cbs.on_epoch_begin(epoch)
         self._reset_metrics()
+        batch_end = cbs.wants("on_train_batch_end")   # skip computing logs nobody reads
         for step, idx in enumerate(D.batch_indices(len(xs[0]), batch_size, shuffle, generator())):
             cbs.on_train_batch_begin(step)
             self.train_step(self._pack(D.take(xs, idx)), self._pack(D.take(ys, idx)),
                             None if sw is None else sw[idx])
-            cbs.on_train_batch_end(step, self._logs())
+            if batch_end:
+                cbs.on_train_batch_end(step, self._logs())
             if self.stop_training:
                 break
         return self._logs()

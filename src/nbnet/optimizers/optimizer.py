@@ -72,6 +72,7 @@ class Optimizer:
     def _pack(self) -> None:
         """Copy the weights into one flat array and make each Variable a view of its slice."""
         dtypes = {v.value.dtype for v in self._vars}
+        self._mixed_dtypes = len(dtypes) > 1
         dtype = dtypes.pop() if len(dtypes) == 1 else np.float64
         self._flat = np.concatenate([v.value.ravel() for v in self._vars]).astype(dtype, copy=False) \
             if self._vars else np.zeros(0)
@@ -85,7 +86,8 @@ class Optimizer:
             offset += n
 
     def _packed(self) -> bool:
-        return all(v.value.base is self._flat for v in self._vars)
+        flat = self._flat
+        return self._mixed_dtypes or all(v.value.base is flat for v in self._vars)
 
     @property
     def variables(self) -> list[np.ndarray]:
@@ -133,7 +135,7 @@ class Optimizer:
                     self._step(g.ravel().astype(w.dtype, copy=False), self._flat[offset:offset + n],
                                [s[offset:offset + n] for s in self._slots], lr, t)
                 offset += n
-        if not self._packed():
+        if self._mixed_dtypes:   # weights of another dtype are updated through a copy
             for v, view in zip(self._vars, self._views):
                 v.value[...] = view
         self.iterations = t
