@@ -18,7 +18,6 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import numpy as np  # noqa: E402
-
 from common import THREADS, print_table  # noqa: E402
 
 BATCH = 128

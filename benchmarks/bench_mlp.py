@@ -14,7 +14,6 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import numpy as np  # noqa: E402
-
 from common import THREADS, best_of, mnist_flat, print_table  # noqa: E402
 
 CASES = [("784-16-10, batch 32", [16], 32), ("784-256-256-10, batch 128", [256, 256], 128)]

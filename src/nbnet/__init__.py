@@ -10,8 +10,22 @@ Keras code runs by changing one import::
 
 __version__ = "0.1.0"
 
-from nbnet import (activations, callbacks, config, datasets, initializers, layers, losses, metrics,
-                   models, ops, optimizers, regularizers, testing, utils)
+from nbnet import (
+                   activations,
+                   callbacks,
+                   config,
+                   datasets,
+                   initializers,
+                   layers,
+                   losses,
+                   metrics,
+                   models,
+                   ops,
+                   optimizers,
+                   regularizers,
+                   testing,
+                   utils,
+)
 from nbnet.autograd import GradientTape, Tensor
 from nbnet.layers import Input, InputSpec, Layer
 from nbnet.models import Model, Sequential

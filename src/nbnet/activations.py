@@ -9,7 +9,7 @@ derivative f'(z) to the incoming gradient in one fused step.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -13,11 +13,11 @@ backward pass; ``nbnet.ops`` functions used by custom layers enter as one node p
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-_TAPES: list["GradientTape"] = []
+_TAPES: list[GradientTape] = []
 
 
 class Tensor:
@@ -159,7 +159,7 @@ class GradientTape:
         self.persistent = persistent
         self._nodes: list[Tensor] = []
 
-    def __enter__(self) -> "GradientTape":
+    def __enter__(self) -> GradientTape:
         _TAPES.append(self)
         return self
 

@@ -43,7 +43,7 @@ class Variable(Tensor):
         self._trainable = bool(value)
         self.requires_grad = bool(value)
 
-    def assign(self, value) -> "Variable":
+    def assign(self, value) -> Variable:
         """Set the value (shape must match)."""
         value = np.asarray(value_of(value))
         if value.shape != self.value.shape:
@@ -52,12 +52,12 @@ class Variable(Tensor):
         self.value[...] = value
         return self
 
-    def assign_add(self, delta) -> "Variable":
+    def assign_add(self, delta) -> Variable:
         """Add ``delta`` in place."""
         self.value += value_of(delta)
         return self
 
-    def assign_sub(self, delta) -> "Variable":
+    def assign_sub(self, delta) -> Variable:
         """Subtract ``delta`` in place."""
         self.value -= value_of(delta)
         return self

@@ -20,8 +20,17 @@ __all__ += ["Add", "Average", "BatchNormalization", "Concatenate", "Dot", "ELU",
             "LayerNormalization", "LeakyReLU", "Maximum", "Minimum", "Multiply", "ReLU", "Softmax",
             "Subtract", "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
 from nbnet.layers.embedding import Embedding, Masking  # noqa: E402
-from nbnet.layers.recurrent import GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell  # noqa: E402
-from nbnet.layers.recurrent import SimpleRNN, SimpleRNNCell, TimeDistributed  # noqa: E402
+from nbnet.layers.recurrent import (  # noqa: E402  # noqa: E402
+           GRU,
+           LSTM,
+           RNN,
+           Bidirectional,
+           GRUCell,
+           LSTMCell,
+           SimpleRNN,
+           SimpleRNNCell,
+           TimeDistributed,
+)
 
 __all__ += ["Bidirectional", "Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "Masking", "RNN",
             "SimpleRNN", "SimpleRNNCell", "TimeDistributed"]
@@ -29,14 +38,33 @@ from nbnet.layers.conv_depthwise import DepthwiseConv1D, DepthwiseConv2D  # noqa
 from nbnet.layers.conv_separable import SeparableConv1D, SeparableConv2D  # noqa: E402
 from nbnet.layers.conv_transpose import Conv2DTranspose  # noqa: E402
 from nbnet.layers.convolutional import Conv1D, Conv2D, Conv3D  # noqa: E402
-from nbnet.layers.pooling import AveragePooling1D, AveragePooling2D, AveragePooling3D  # noqa: E402
-from nbnet.layers.pooling import MaxPooling1D, MaxPooling2D, MaxPooling3D  # noqa: E402
-from nbnet.layers.pooling_global import GlobalAveragePooling1D, GlobalAveragePooling2D  # noqa: E402
-from nbnet.layers.pooling_global import GlobalAveragePooling3D, GlobalMaxPooling1D  # noqa: E402
-from nbnet.layers.pooling_global import GlobalMaxPooling2D, GlobalMaxPooling3D  # noqa: E402
-from nbnet.layers.reshaping import Cropping1D, Cropping2D, Cropping3D, UpSampling1D  # noqa: E402
-from nbnet.layers.reshaping import UpSampling2D, UpSampling3D, ZeroPadding1D  # noqa: E402
-from nbnet.layers.reshaping import ZeroPadding2D, ZeroPadding3D  # noqa: E402
+from nbnet.layers.pooling import (  # noqa: E402  # noqa: E402
+           AveragePooling1D,
+           AveragePooling2D,
+           AveragePooling3D,
+           MaxPooling1D,
+           MaxPooling2D,
+           MaxPooling3D,
+)
+from nbnet.layers.pooling_global import (  # noqa: E402  # noqa: E402  # noqa: E402
+           GlobalAveragePooling1D,
+           GlobalAveragePooling2D,
+           GlobalAveragePooling3D,
+           GlobalMaxPooling1D,
+           GlobalMaxPooling2D,
+           GlobalMaxPooling3D,
+)
+from nbnet.layers.reshaping import (  # noqa: E402  # noqa: E402  # noqa: E402
+           Cropping1D,
+           Cropping2D,
+           Cropping3D,
+           UpSampling1D,
+           UpSampling2D,
+           UpSampling3D,
+           ZeroPadding1D,
+           ZeroPadding2D,
+           ZeroPadding3D,
+)
 
 __all__ += ["AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "Conv1D", "Conv2D",
             "Conv2DTranspose", "Conv3D", "Cropping1D", "Cropping2D", "Cropping3D", "DepthwiseConv1D",

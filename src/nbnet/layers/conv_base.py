@@ -19,9 +19,19 @@ import math
 import numpy as np
 
 from nbnet import activations, initializers, regularizers
-from nbnet.layers.conv_utils import (check_data_format, col2im, crop_spatial, im2col,
-                                     normalize_padding, normalize_tuple, output_spatial, pad_spatial,
-                                     padding_pairs)
+from nbnet.layers.conv_utils import (
+    check_data_format,
+    col2im,
+    crop_spatial,
+    im2col,
+    matmul,
+    matmul_tn,
+    normalize_padding,
+    normalize_tuple,
+    output_spatial,
+    pad_spatial,
+    padding_pairs,
+)
 from nbnet.layers.core import _custom_activation_grad
 from nbnet.layers.input_spec import InputSpec
 from nbnet.layers.layer import Layer
@@ -31,6 +41,14 @@ def _positive_int(value, arg: str, layer: str) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"{layer}: `{arg}` must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _concat(parts: list, axis: int) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
+
+
+def _stack(parts: list) -> np.ndarray:
+    return parts[0][None] if len(parts) == 1 else np.stack(parts)
 
 
 class SpatialLayer(Layer):
@@ -110,6 +128,8 @@ class SpatialLayer(Layer):
             return z
         if self._act is None:                              # a custom activation function
             return np.asarray(self.activation(z))
+        if self._act == "relu":
+            return np.maximum(z, 0)                        # A = max(Z, 0), in one pass
         return activations.forward(self._act, z)          # A = f(Z)
 
     def _activation_grad(self, g: np.ndarray, z, a, activate: bool) -> np.ndarray:
@@ -117,6 +137,8 @@ class SpatialLayer(Layer):
             return g
         if self._act is None:                              # dL/dZ by autograd through nbnet.ops
             return _custom_activation_grad(self.activation, z, g, self.name)
+        if self._act == "relu":
+            return g * (z > 0)                             # dL/dZ = [Z > 0] ⊙ dL/dA
         return activations.backward(self._act, z, a, g)   # dL/dZ = f'(Z) ⊙ dL/dA
 
     def get_config(self) -> dict:
@@ -198,8 +220,9 @@ class BaseConv(SpatialLayer):
         n, g, p, c = x.shape[0], self.groups, cols.shape[-2], x.shape[-1]
         m = n * math.prod(out)
         cols = cols.reshape(m, p, g, c // g).transpose(2, 0, 1, 3).reshape(g, m, p * c // g)
-        z = np.matmul(cols, self._grouped_kernel())                  # Z = cols W   (g, M, F/g)
-        z = z.transpose(1, 0, 2).reshape(n, *out, self.filters)
+        w = self._grouped_kernel()
+        z = _concat([matmul(cols[j], w[j]) for j in range(g)], axis=1)   # Z = cols W  (per group)
+        z = z.reshape(n, *out, self.filters)
         if self.use_bias:
             z += self.bias.value                                     #   + b
         a = self._activate(z, activate)
@@ -207,17 +230,17 @@ class BaseConv(SpatialLayer):
 
     def backward(self, grad, cache, need_input_grad=True):
         cols, padded_shape, pairs, z, a, activate = cache
-        g, f = self.groups, self.filters
-        dz = self._activation_grad(grad, z, a, activate)
-        dz_g = dz.reshape(-1, g, f // g).transpose(1, 0, 2)          # (g, M, F/g)
-        dw = np.matmul(cols.transpose(0, 2, 1), dz_g)                # dL/dW = colsᵀ dL/dZ
-        k = self.kernel.shape
+        g, f, k = self.groups, self.filters, self.kernel.shape
+        dz = self._activation_grad(grad, z, a, activate).reshape(-1, f)
+        dz_g = [dz[:, j * f // g:(j + 1) * f // g] for j in range(g)]
+        dw = _stack([matmul_tn(cols[j], dz_g[j]) for j in range(g)])   # dL/dW = colsᵀ dL/dZ
         grads = [dw.reshape(g, -1, k[-2], f // g).transpose(1, 2, 0, 3).reshape(k)]
         if self.use_bias:
-            grads.append(dz.reshape(-1, f).sum(axis=0))              # dL/db = Σ dL/dZ
+            grads.append(dz.sum(axis=0))                             # dL/db = Σ dL/dZ
         if not need_input_grad:
             return None, grads
-        dcols = np.matmul(dz_g, self._grouped_kernel().transpose(0, 2, 1))   # dL/dcols = dL/dZ Wᵀ
+        w = self._grouped_kernel()
+        dcols = _stack([matmul(dz_g[j], w[j].T) for j in range(g)])   # dL/dcols = dL/dZ Wᵀ
         p = math.prod(self.kernel_size)
         dcols = dcols.reshape(g, -1, p, k[-2]).transpose(1, 2, 0, 3).reshape(
             *z.shape[:-1], p, padded_shape[-1])

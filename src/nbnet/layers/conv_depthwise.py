@@ -61,8 +61,8 @@ class BaseDepthwiseConv(SpatialLayer):
 
     Shapes
     ------
-    Input ``(N, *S, C)`` → output ``(N, *O, C·m)``.  Weights: ``depthwise_kernel (*K, C, m)``,
-    then ``bias (C·m,)``.
+    Input ``(N, *S, C)`` → output ``(N, *O, C·m)``.  Weights: ``kernel (*K, C, m)`` (Keras 3's
+    name; Keras 2 called it ``depthwise_kernel``), then ``bias (C·m,)``.
     """
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier: int = 1,
@@ -81,18 +81,23 @@ class BaseDepthwiseConv(SpatialLayer):
     def build(self, input_shape) -> None:
         c = self._in_channels(input_shape)
         self._output_spatial(tuple(input_shape[1:-1]))
-        self.depthwise_kernel = self.add_weight((*self.kernel_size, c, self.depth_multiplier),
-                                                self.depthwise_initializer,
-                                                regularizer=self.depthwise_regularizer,
-                                                name="depthwise_kernel")
+        # Keras 3 names this weight "kernel" (Keras 2 called it "depthwise_kernel").
+        self.kernel = self.add_weight((*self.kernel_size, c, self.depth_multiplier),
+                                      self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+                                      name="kernel")
         self._add_bias(c * self.depth_multiplier)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: c})
         self.built = True
 
+    @property
+    def depthwise_kernel(self):
+        """The ``(*K, C, m)`` kernel (the Keras 2 name of :attr:`kernel`)."""
+        return self.kernel
+
     def forward(self, x, training=False, activate=True):
         out, pairs = self._geometry(x)
         xp = pad_spatial(x, pairs)
-        z = depthwise_forward(xp, self.depthwise_kernel.value, self.strides, self.dilation_rate, out)
+        z = depthwise_forward(xp, self.kernel.value, self.strides, self.dilation_rate, out)
         if self.use_bias:
             z += self.bias.value                                       #   + b
         a = self._activate(z, activate)
@@ -101,7 +106,7 @@ class BaseDepthwiseConv(SpatialLayer):
     def backward(self, grad, cache, need_input_grad=True):
         xp, pairs, z, a, activate = cache
         dz = self._activation_grad(grad, z, a, activate)
-        dxp, dd = depthwise_backward(dz, xp, self.depthwise_kernel.value, self.strides,
+        dxp, dd = depthwise_backward(dz, xp, self.kernel.value, self.strides,
                                      self.dilation_rate, need_input_grad)
         grads = [dd] + ([dz.reshape(-1, dz.shape[-1]).sum(axis=0)] if self.use_bias else [])  # dL/db
         return (crop_spatial(dxp, pairs) if need_input_grad else None), grads
@@ -121,7 +126,7 @@ class DepthwiseConv1D(BaseDepthwiseConv):
 class DepthwiseConv2D(BaseDepthwiseConv):
     """Depthwise 2-D convolution: ``(N, H, W, C)`` → ``(N, H_out, W_out, C·depth_multiplier)``.
 
-    Weights: ``depthwise_kernel (kh, kw, C, depth_multiplier)``, then ``bias``.
+    Weights: ``kernel (kh, kw, C, depth_multiplier)``, then ``bias``.
     """
 
     rank = 2

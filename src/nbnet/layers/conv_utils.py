@@ -123,6 +123,41 @@ def col2im(dcols: np.ndarray, padded_shape, kernel, strides, dilation) -> np.nda
     return dxp
 
 
+# OpenBLAS runs a product with M·K·F ≤ 2¹⁸ on one thread.  A tall, thin product (many rows, a
+# small K·F, as in a first conv layer) is fastest as a stack of such blocks: multithreading it
+# whole gains nothing and is very slow on a busy machine.
+_BLOCK_WORK = 1 << 18
+
+
+def _block_rows(m: int, k: int, f: int) -> int:
+    """Rows per block for a tall (m, k) @ (k, f) product, or 0 to use one plain product."""
+    rows = _BLOCK_WORK // max(k * f, 1)
+    return rows if 64 <= rows < m else 0
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for a tall ``a`` (M, K) and a small ``b`` (K, F)."""
+    rows = _block_rows(*a.shape, b.shape[1])
+    if not rows:
+        return a @ b
+    n = a.shape[0] // rows * rows
+    out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+    np.matmul(a[:n].reshape(-1, rows, a.shape[1]), b, out=out[:n].reshape(-1, rows, b.shape[1]))
+    out[n:] = a[n:] @ b
+    return out
+
+
+def matmul_tn(a: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``aᵀ @ g`` for tall ``a`` (M, K) and ``g`` (M, F): a sum over the M rows."""
+    rows = _block_rows(*a.shape, g.shape[1])
+    if not rows:
+        return a.T @ g
+    n = a.shape[0] // rows * rows
+    blocks = np.matmul(a[:n].reshape(-1, rows, a.shape[1]).transpose(0, 2, 1),
+                       g[:n].reshape(-1, rows, g.shape[1]))
+    return blocks.sum(axis=0) + a[n:].T @ g[n:]
+
+
 def crop_spatial(xp: np.ndarray, pairs) -> np.ndarray:
     """Remove the padding added by :func:`pad_spatial`."""
     return xp[(slice(None), *(slice(left, xp.shape[a + 1] - right) for a, (left, right) in enumerate(pairs)),

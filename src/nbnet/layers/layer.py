@@ -264,7 +264,7 @@ class Layer:
         return config
 
     @classmethod
-    def from_config(cls, config: dict) -> "Layer":
+    def from_config(cls, config: dict) -> Layer:
         """Create a layer from :meth:`get_config`'s output."""
         return cls(**config)
 

@@ -17,8 +17,16 @@ import math
 
 import numpy as np
 
-from nbnet.layers.conv_utils import (check_data_format, crop_spatial, normalize_padding, normalize_tuple,
-                                     offset_slices, output_spatial, pad_spatial, padding_pairs)
+from nbnet.layers.conv_utils import (
+    check_data_format,
+    crop_spatial,
+    normalize_padding,
+    normalize_tuple,
+    offset_slices,
+    output_spatial,
+    pad_spatial,
+    padding_pairs,
+)
 from nbnet.layers.input_spec import InputSpec
 from nbnet.layers.layer import Layer
 
@@ -175,7 +183,7 @@ class AveragePooling1D(BasePooling):
 
     rank, mode = 1, "avg"
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
@@ -184,7 +192,7 @@ class AveragePooling2D(BasePooling):
 
     rank, mode = 2, "avg"
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
@@ -193,5 +201,5 @@ class AveragePooling3D(BasePooling):
 
     rank, mode = 3, "avg"
 
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)

@@ -65,10 +65,10 @@ class BaseGlobalPooling(Layer):
 
     def backward(self, g, cache, need_input_grad=True):
         shape, arg = cache
-        g = g.reshape(shape[0], 1, shape[-1])
         if self.mode == "avg":
-            n = math.prod(shape[1:-1])
-            return np.broadcast_to(g / n, shape).copy(), []            # dL/dX = dL/dM / |S|
+            g = g.reshape(shape[0], *(1,) * self.rank, shape[-1])
+            return np.broadcast_to(g / math.prod(shape[1:-1]), shape).copy(), []   # dL/dX = dL/dM / |S|
+        g = g.reshape(shape[0], 1, shape[-1])
         dx = np.zeros((shape[0], math.prod(shape[1:-1]), shape[-1]), dtype=g.dtype)
         np.put_along_axis(dx, arg, g, axis=1)                          # dL/dX[argmax] = dL/dM
         return dx.reshape(shape), []

@@ -18,7 +18,7 @@ from nbnet.layers.layer import Layer
 
 def _pairs(value, rank: int, arg: str, layer: str) -> tuple[tuple[int, int], ...]:
     """Keras's forms: ``p``; ``(p_axis1, …)`` (symmetric, or ``(left, right)`` in 1-D); ``((l, r), …)``."""
-    if rank == 1 and not isinstance(value, (int, np.integer)):
+    if rank == 1 and not isinstance(value, (int, np.integer)) and not isinstance(value[0], (tuple, list)):
         value = (tuple(value),)
     if isinstance(value, (int, np.integer)):
         value = (value,) * rank
@@ -110,7 +110,7 @@ class _ZeroPadding(_Spatial):
         return crop_spatial(g, self.padding), []             # dL/dX = dL/dY without the border
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "padding": self.padding}
+        return {**super().get_config(), "padding": self.padding[0] if self.rank == 1 else self.padding}
 
 
 class _Cropping(_Spatial):
@@ -138,7 +138,7 @@ class _Cropping(_Spatial):
         return pad_spatial(g, self.cropping), []             # dL/dX = dL/dY padded with zeros
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "cropping": self.cropping}
+        return {**super().get_config(), "cropping": self.cropping[0] if self.rank == 1 else self.cropping}
 
 
 class UpSampling1D(_UpSampling):

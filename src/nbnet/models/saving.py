@@ -179,8 +179,9 @@ class _Archive:
             raise ValueError(f"{self.path} is corrupt: {name} is not valid JSON ({err})") from None
 
     def array(self, name) -> np.ndarray:
+        data = self.read(name)   # its own errors (missing, bad CRC) are already clear
         try:
-            return np.lib.format.read_array(io.BytesIO(self.read(name)), allow_pickle=False)
+            return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
         except ValueError as err:
             raise ValueError(f"{self.path}: {name} is not a plain numeric array ({err})") from None
 

@@ -20,7 +20,7 @@ from nbnet import ops
 from nbnet import optimizers as optimizers_mod
 from nbnet.autograd import GradientTape, Tensor, value_of
 from nbnet.callbacks import CallbackList, History, ProgbarLogger
-from nbnet.models import data as D
+from nbnet.models import data as batching
 from nbnet.utils.progbar import Progbar
 from nbnet.utils.rng import generator
 
@@ -176,11 +176,11 @@ class Trainer:
         return names if names else None
 
     def _prepare(self, x, y=None, sample_weight=None, what="fit"):
-        xs = D.cast_inputs(D.flatten_data(x, self._input_names(), "x"))
-        ys = None if y is None else D.cast_targets(D.flatten_data(
+        xs = batching.cast_inputs(batching.flatten_data(x, self._input_names(), "x"))
+        ys = None if y is None else batching.cast_targets(batching.flatten_data(
             y, self._output_names() if len(self._output_names()) > 1 else None, "y"))
         sw = None if sample_weight is None else np.asarray(sample_weight)
-        D.check_data(xs, ys, sw)
+        batching.check_data(xs, ys, sw)
         return xs, ys, sw
 
     def _pack(self, arrays):
@@ -236,9 +236,9 @@ class Trainer:
         cbs.on_epoch_begin(epoch)
         self._reset_metrics()
         batch_end = cbs.wants("on_train_batch_end")   # skip computing logs nobody reads
-        for step, idx in enumerate(D.batch_indices(len(xs[0]), batch_size, shuffle, generator())):
+        for step, idx in enumerate(batching.batch_indices(len(xs[0]), batch_size, shuffle, generator())):
             cbs.on_train_batch_begin(step)
-            self.train_step(self._pack(D.take(xs, idx)), self._pack(D.take(ys, idx)),
+            self.train_step(self._pack(batching.take(xs, idx)), self._pack(batching.take(ys, idx)),
                             None if sw is None else sw[idx])
             if batch_end:
                 cbs.on_train_batch_end(step, self._logs())
@@ -252,14 +252,14 @@ class Trainer:
                 raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
             return self._prepare(*validation_data)
         if validation_split:
-            return D.split_validation(*train, validation_split)
+            return batching.split_validation(*train, validation_split)
         return None
 
     # --- evaluate / predict ----------------------------------------------------------------
     def _evaluate_arrays(self, xs, ys, sw, batch_size) -> dict:
         self._reset_metrics()
-        for idx in D.batch_indices(len(xs[0]), batch_size, False, None):
-            self.test_step(self._pack(D.take(xs, idx)), self._pack(D.take(ys, idx)),
+        for idx in batching.batch_indices(len(xs[0]), batch_size, False, None):
+            self.test_step(self._pack(batching.take(xs, idx)), self._pack(batching.take(ys, idx)),
                            None if sw is None else sw[idx])
         return self._logs()
 
@@ -284,11 +284,11 @@ class Trainer:
         """Model outputs for ``x``, computed in batches (default 32) in inference mode."""
         xs, _, _ = self._prepare(x)
         batch_size = _batch_size(batch_size)
-        index = D.batch_indices(len(xs[0]), batch_size, False, None)
+        index = batching.batch_indices(len(xs[0]), batch_size, False, None)
         bar = Progbar(len(index)) if _verbosity(verbose) else None
         chunks = []
         for i, idx in enumerate(index):
-            chunks.append(_as_list(self(self._pack(D.take(xs, idx)), training=False)))
+            chunks.append(_as_list(self(self._pack(batching.take(xs, idx)), training=False)))
             if bar:
                 bar.update(i + 1, finalize=i + 1 == len(index))
         outs = [np.concatenate([np.asarray(value_of(c[j])) for c in chunks]) for j in range(len(chunks[0]))]

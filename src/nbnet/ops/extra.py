@@ -6,10 +6,16 @@ import numpy as np
 
 from nbnet.autograd import unbroadcast, value_of
 from nbnet.ops.core import _result
-from nbnet.ops.elementwise import _unary, divide, maximum, multiply, sqrt, subtract
-from nbnet.ops.elementwise import abs  # noqa: A004 - the differentiable keras.ops versions
-from nbnet.ops.reductions import _expand_like, mean
-from nbnet.ops.reductions import max, sum  # noqa: A004
+from nbnet.ops.elementwise import (
+    _unary,
+    abs,  # noqa: A004 - the differentiable keras.ops versions
+    divide,
+    maximum,
+    multiply,
+    sqrt,
+    subtract,
+)
+from nbnet.ops.reductions import _expand_like, max, mean, sum  # noqa: A004
 from nbnet.ops.shape import take_slice
 
 

@@ -6,8 +6,7 @@ import numpy as np
 
 from nbnet.utils.naming import clear_session
 from nbnet.utils.rng import set_random_seed
-from nbnet.utils.serialization import (custom_object_scope, get_registered_object,
-                                       register_keras_serializable)
+from nbnet.utils.serialization import custom_object_scope, get_registered_object, register_keras_serializable
 
 
 def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.ndarray:
