@@ -49,6 +49,8 @@ CONTRACT = [
      (2, 6, 8, 3), 57),
     (layers.Conv2DTranspose, dict(filters=2, kernel_size=(2, 3), strides=(2, 3), output_padding=1),
      (2, 3, 3, 2), (2, 7, 10, 2), 24 + 2),
+    (layers.Conv2DTranspose, dict(filters=2, kernel_size=3, dilation_rate=2, padding="same", activation="relu"),
+     (2, 4, 3, 2), (2, 4, 3, 2), 36 + 2),
 ]
 
 

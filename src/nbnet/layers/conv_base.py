@@ -8,7 +8,9 @@ A convolution slides a kernel ``W`` of shape ``(*K, C/groups, F)`` over an input
     A    = f(Z)
 
 and the backward pass is the same three lines read in reverse: ``dL/dW = colsᵀ dL/dZ``,
-``dL/db = Σ dL/dZ``, ``dL/dcols = dL/dZ Wᵀ`` and ``dL/dX = col2im(dL/dcols)``.
+``dL/db = Σ dL/dZ``, ``dL/dcols = dL/dZ Wᵀ`` and ``dL/dX = col2im(dL/dcols)``.  The last two run
+one kernel offset q at a time, ``dL/dX[o·s + q·d] += dL/dZ[o] W_qᵀ``, so the big ``dL/dcols``
+matrix is never stored.
 With ``groups = g`` the channels split into g independent blocks, each its own matrix product.
 """
 
@@ -21,13 +23,13 @@ import numpy as np
 from nbnet import activations, initializers, regularizers
 from nbnet.layers.conv_utils import (
     check_data_format,
-    col2im,
     crop_spatial,
     im2col,
     matmul,
     matmul_tn,
     normalize_padding,
     normalize_tuple,
+    offset_slices,
     output_spatial,
     pad_spatial,
     padding_pairs,
@@ -128,8 +130,8 @@ class SpatialLayer(Layer):
             return z
         if self._act is None:                              # a custom activation function
             return np.asarray(self.activation(z))
-        if self._act == "relu":
-            return np.maximum(z, 0)                        # A = max(Z, 0), in one pass
+        if self._act == "relu":    # A = max(Z, 0) in place: [A > 0] = [Z > 0] is all backward needs
+            return np.maximum(z, 0, out=z)
         return activations.forward(self._act, z)          # A = f(Z)
 
     def _activation_grad(self, g: np.ndarray, z, a, activate: bool) -> np.ndarray:
@@ -239,13 +241,14 @@ class BaseConv(SpatialLayer):
             grads.append(dz.sum(axis=0))                             # dL/db = Σ dL/dZ
         if not need_input_grad:
             return None, grads
-        w = self._grouped_kernel()
-        dcols = _stack([matmul(dz_g[j], w[j].T) for j in range(g)])   # dL/dcols = dL/dZ Wᵀ
         p = math.prod(self.kernel_size)
-        dcols = dcols.reshape(g, -1, p, k[-2]).transpose(1, 2, 0, 3).reshape(
-            *z.shape[:-1], p, padded_shape[-1])
-        dxp = col2im(dcols, padded_shape, self.kernel_size, self.strides, self.dilation_rate)
-        return crop_spatial(dxp, pairs), grads                       # dL/dX = col2im(dL/dcols)
+        w = self._grouped_kernel().reshape(g, p, k[-2], f // g)             # (g, P, C/g, F/g)
+        dxp = np.zeros(padded_shape, dtype=dz.dtype)
+        for q, idx in enumerate(offset_slices(self.kernel_size, self.strides, self.dilation_rate,
+                                              z.shape[1:-1])):
+            dcols_q = _concat([dz_g[j] @ w[j, q].T for j in range(g)], axis=1)   # dL/dcols_q = dL/dZ W_qᵀ
+            dxp[idx] += dcols_q.reshape(*z.shape[:-1], -1)                     # col2im: scatter-add
+        return crop_spatial(dxp, pairs), grads
 
     def get_config(self) -> dict:
         return {**super().get_config(), "filters": self.filters, "groups": self.groups,

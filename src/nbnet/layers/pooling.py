@@ -90,8 +90,8 @@ class BasePooling(Layer):
         if self.mode == "max":
             xp = pad_spatial(x, pairs, -np.inf)
             windows = self._windows(out)
-            m = xp[windows[0]].copy()
-            for idx in windows[1:]:
+            m = np.maximum(xp[windows[0]], xp[windows[1]]) if len(windows) > 1 else xp[windows[0]].copy()
+            for idx in windows[2:]:
                 np.maximum(m, xp[idx], out=m)                     # M[o] = max_p X[o·s + p]
             return m, (xp, pairs, m, None)
         xp = pad_spatial(x, pairs)
