@@ -134,8 +134,8 @@ def test_shared_layer_weights_are_shared_and_counted_once():
     a, b = np.random.rand(2, 4), np.random.rand(2, 4)
     y = model.predict([a, b], verbose=0)
     kernel, bias = shared.get_weights()
-    np.testing.assert_allclose(y[:, :3], a @ kernel + bias, rtol=1e-5)
-    np.testing.assert_allclose(y[:, 3:], b @ kernel + bias, rtol=1e-5)
+    np.testing.assert_allclose(y[:, :3], a @ kernel + bias, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(y[:, 3:], b @ kernel + bias, rtol=1e-5, atol=1e-6)
     model.compile("sgd", "mse")
     model.fit([a, b], np.zeros((2, 6)), verbose=0)
     np.testing.assert_allclose(model.predict([a, b], verbose=0)[:, 3:], b @ shared.get_weights()[0]
