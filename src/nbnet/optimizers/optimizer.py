@@ -14,6 +14,9 @@ from nbnet.optimizers import schedules
 from nbnet.variables import Variable
 
 
+_BLOCK = 1 << 15   # weights per update block (128 KB of float32)
+
+
 class Optimizer:
     """Base class (``keras.optimizers.Optimizer``).
 
@@ -141,9 +144,14 @@ class Optimizer:
         self.iterations = t
 
     def _step(self, g, w, slots, lr, t) -> None:
-        if self.weight_decay:
-            w -= (lr * self.weight_decay) * w          # decoupled weight decay: w ← w − η λ w
-        self.update_step(g, w, slots, lr, t)
+        # The rules are elementwise: updating block by block keeps each block in the CPU cache
+        # through all the rule's passes (same result, fewer trips to memory for large models).
+        for a in range(0, w.size, _BLOCK):
+            b = a + _BLOCK
+            wb = w[a:b]
+            if self.weight_decay:
+                wb -= (lr * self.weight_decay) * wb    # decoupled weight decay: w ← w − η λ w
+            self.update_step(g[a:b], wb, [s[a:b] for s in slots], lr, t)
 
     def _rebuild(self, variables) -> None:
         old = {}
