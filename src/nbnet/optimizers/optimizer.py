@@ -13,7 +13,6 @@ import numpy as np
 from nbnet.optimizers import schedules
 from nbnet.variables import Variable
 
-
 _BLOCK = 1 << 15   # weights per update block (128 KB of float32)
 
 
