@@ -330,3 +330,69 @@ def test_load_weights_mismatch_names_the_weight(tmp_path):
         deeper.load_weights(tmp_path / "m.weights.h5")
     with pytest.raises(ValueError, match="must be built"):
         nbnet.Sequential([layers.Dense(2)]).load_weights(tmp_path / "m.weights.h5")
+
+
+# --- subclassed models: config via get_config/from_config, or weights only (as Keras) ----------
+@nbnet.utils.register_keras_serializable(package="TestSaving")
+class TwoTower(nbnet.Model):
+    def __init__(self, units=8, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.left = nbnet.layers.Dense(units, activation="tanh")
+        self.right = nbnet.layers.Dense(units, activation="relu")
+        self.head = nbnet.layers.Dense(1)
+
+    def call(self, inputs, training=False):
+        return self.head(self.left(inputs) + self.right(inputs) * 0.5)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def _trained_two_tower():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 5)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+    model = TwoTower(units=6)
+    model.compile("adam", "mse")
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    return model, x, y
+
+
+def test_subclassed_model_saves_and_loads_through_its_config(tmp_path):
+    model, x, y = _trained_two_tower()
+    model.save(tmp_path / "tower.keras")
+    loaded = nbnet.models.load_model(tmp_path / "tower.keras")
+    assert isinstance(loaded, TwoTower) and loaded.units == 6
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    # training continues from the restored optimizer state exactly as the original would
+    model.fit(x, y, epochs=1, batch_size=64, shuffle=False, verbose=0)
+    loaded.fit(x, y, epochs=1, batch_size=64, shuffle=False, verbose=0)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_subclassed_model_weights_only_round_trip(tmp_path):
+    model, x, _ = _trained_two_tower()
+    model.save_weights(tmp_path / "tower.weights.nbnet")
+    fresh = TwoTower(units=6)
+    fresh.build((None, 5))
+    fresh.load_weights(tmp_path / "tower.weights.nbnet")
+    np.testing.assert_array_equal(fresh.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_unregistered_subclassed_model_cannot_be_loaded_by_name(tmp_path):
+    class Anonymous(nbnet.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = nbnet.layers.Dense(2)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    model = Anonymous()
+    model(np.zeros((1, 3), "float32"))
+    model.save(tmp_path / "anon.keras")
+    with pytest.raises(ValueError, match="Unknown layer class 'Anonymous'.*custom_objects"):
+        nbnet.models.load_model(tmp_path / "anon.keras")
+    loaded = nbnet.models.load_model(tmp_path / "anon.keras", custom_objects={"Anonymous": Anonymous})
+    np.testing.assert_array_equal(loaded.predict(np.ones((2, 3)), verbose=0),
+                                  model.predict(np.ones((2, 3)), verbose=0))
