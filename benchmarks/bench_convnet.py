@@ -18,7 +18,7 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import numpy as np  # noqa: E402
-from common import THREADS, print_table  # noqa: E402
+from common import THREADS, print_table, torch_train_epoch  # noqa: E402
 
 BATCH = 128
 
@@ -65,20 +65,9 @@ def torch_epoch_seconds(x, y) -> float:
     model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Dropout(0.5), nn.Linear(64 * 5 * 5, 10))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
     xt, yt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y)
     start = time.perf_counter()
-    perm = torch.randperm(len(xt))
-    correct = 0
-    for i in range(0, len(xt), BATCH):
-        idx = perm[i:i + BATCH]
-        opt.zero_grad()
-        logits = model(xt[idx])
-        loss = loss_fn(logits, yt[idx])
-        loss.backward()
-        opt.step()
-        correct += (logits.argmax(1) == yt[idx]).sum().item()   # the same accuracy metric
+    torch_train_epoch(model, xt, yt, BATCH)
     return time.perf_counter() - start
 
 

@@ -14,7 +14,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import numpy as np  # noqa: E402
-from common import THREADS, best_of, mnist_flat, print_table  # noqa: E402
+from common import THREADS, best_of, mnist_flat, print_table, torch_train_epoch  # noqa: E402
 
 CASES = [("784-16-10, batch 32", [16], 32), ("784-256-256-10, batch 128", [256, 256], 128)]
 
@@ -37,23 +37,8 @@ def torch_epoch(x, y, hidden, batch):
     for a, b in zip(sizes, sizes[1:]):
         mods += [torch.nn.Linear(a, b), torch.nn.ReLU()]
     model = torch.nn.Sequential(*mods, torch.nn.Linear(sizes[-1], 10))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def epoch():
-        perm = torch.randperm(len(xt))
-        correct = 0
-        for i in range(0, len(xt), batch):
-            idx = perm[i:i + batch]
-            opt.zero_grad()
-            logits = model(xt[idx])
-            loss = loss_fn(logits, yt[idx])
-            loss.backward()
-            opt.step()
-            correct += (logits.argmax(1) == yt[idx]).sum().item()  # the same accuracy metric
-        return correct
-    return epoch
+    return lambda: torch_train_epoch(model, xt, yt, batch)
 
 
 def keras_epoch(x, y, hidden, batch, fraction=0.2):

@@ -18,6 +18,26 @@ def mnist_flat():
             (xt.reshape(-1, 784).astype(np.float32) / 255, yt.astype(np.int64)))
 
 
+def torch_train_epoch(model, x, y, batch_size: int) -> int:
+    """One epoch of a PyTorch model on tensors ``x``, ``y`` (Adam, cross-entropy), the way nbnet's
+    fit works: shuffled mini-batches, one step each, and the same accuracy metric counted."""
+    import torch
+    opt = getattr(model, "_bench_opt", None) or torch.optim.Adam(model.parameters(), lr=1e-3)
+    model._bench_opt = opt
+    loss_fn = torch.nn.CrossEntropyLoss()
+    perm = torch.randperm(len(x))
+    correct = 0
+    for i in range(0, len(x), batch_size):
+        idx = perm[i:i + batch_size]
+        opt.zero_grad()
+        logits = model(x[idx])
+        loss = loss_fn(logits, y[idx])
+        loss.backward()
+        opt.step()
+        correct += (logits.argmax(1) == y[idx]).sum().item()
+    return correct
+
+
 def best_of(fn, repeats: int = 3) -> float:
     """Fastest wall time of ``repeats`` calls of ``fn`` (seconds)."""
     times = []
