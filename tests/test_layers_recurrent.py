@@ -224,8 +224,8 @@ def test_bad_state_size_and_cells():
         L.RNN(L.Dense(3))
     with pytest.raises(ValueError, match="ndim=3"):
         L.LSTM(3)(np.zeros((2, 4), "float32"))
-    with pytest.raises(NotImplementedError, match="dropout"):
-        L.LSTM(3, dropout=0.2)
+    with pytest.raises(ValueError, match="dropout"):
+        L.LSTM(3, dropout=1.5)
 
 
 # --- parity with Keras 3 (inference) ------------------------------------------------------------

@@ -15,8 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from nbnet import activations, initializers, ops, regularizers
+from nbnet.autograd import value_of
 from nbnet.layers.layer import Layer
 from nbnet.layers.recurrent import bptt
+from nbnet.utils.rng import generator
 
 
 class _Cell(Layer):
@@ -32,9 +34,9 @@ class _Cell(Layer):
         super().__init__(**kwargs)
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"{type(self).__name__}: `units` must be a positive integer, got {units!r}")
-        if dropout or recurrent_dropout:
-            raise NotImplementedError(f"{type(self).__name__}: dropout / recurrent_dropout > 0 is not "
-                                      "implemented in nbnet; put a Dropout layer before the RNN instead")
+        for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+            if not isinstance(rate, (int, float, np.number)) or not 0 <= rate < 1:
+                raise ValueError(f"{type(self).__name__}: `{arg}` must be a float in [0, 1), got {rate!r}")
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -44,7 +46,9 @@ class _Cell(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.dropout, self.recurrent_dropout, self.seed = dropout, recurrent_dropout, seed
+        self.dropout, self.recurrent_dropout, self.seed = float(dropout), float(recurrent_dropout), seed
+        self._rng = np.random.default_rng(seed) if seed is not None else None
+        self._masks = None
 
     @property
     def state_size(self):
@@ -81,6 +85,40 @@ class _Cell(Layer):
     def _input_bias(self):
         return None if self.bias is None else self.bias.value
 
+    # --- dropout: one mask per sequence, reused at every time step ------------------------------
+    def _keep_mask(self, rate: float, shape: tuple, dtype):
+        """Inverted-dropout keep mask: 0 with probability ``rate``, else 1 / (1 − rate)."""
+        rng = self._rng or generator()
+        return (rng.random(shape, dtype=np.float32) >= rate) / np.asarray(1 - rate, dtype)
+
+    def dropout_masks(self, batch: int, input_dim: int, dtype, training: bool = True) -> tuple:
+        """Draw the masks of one sequence: ``m_x`` (N, D) for the inputs, ``m_h`` (N, u) for h_{t−1}.
+
+        Each is ``None`` when its rate is 0 or ``training`` is false.  ``m_x`` is drawn first.
+        """
+        m_x = m_h = None
+        if training and self.dropout > 0:
+            m_x = self._keep_mask(self.dropout, (batch, input_dim), dtype)
+        if training and self.recurrent_dropout > 0:
+            m_h = self._keep_mask(self.recurrent_dropout, (batch, self.units), dtype)
+        return m_x, m_h
+
+    def reset_dropout_mask(self) -> None:
+        """Forget the cached masks; the generic ``RNN`` loop calls this once per sequence."""
+        self._masks = None
+
+    reset_recurrent_dropout_mask = reset_dropout_mask
+
+    def _apply_dropout(self, inputs, h_prev, training):
+        """``(x̃_t, h̃_{t−1}) = (m_x ⊙ x_t, m_h ⊙ h_{t−1})`` with the masks cached for the sequence."""
+        if not training or not (self.dropout or self.recurrent_dropout):
+            return inputs, h_prev
+        if self._masks is None:
+            n, d = np.shape(value_of(inputs))
+            self._masks = self.dropout_masks(n, d, value_of(inputs).dtype, training=True)
+        m_x, m_h = self._masks
+        return (inputs if m_x is None else inputs * m_x), (h_prev if m_h is None else h_prev * m_h)
+
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
@@ -101,14 +139,15 @@ class SimpleRNNCell(_Cell):
     """``h_t = activation(x_t W + h_{t−1} U + b)``; state and output are h_t (size ``units``)."""
 
     def call(self, inputs, states, training=False):
-        z = ops.matmul(inputs, self.kernel) + ops.matmul(_prev(states), self.recurrent_kernel)
+        x, h_rec = self._apply_dropout(inputs, _prev(states), training)
+        z = ops.matmul(x, self.kernel) + ops.matmul(h_rec, self.recurrent_kernel)
         if self.use_bias:
             z = z + self.bias
         h = self.activation(z)
         return h, [h] if isinstance(states, (list, tuple)) else h
 
-    def _kernel(self):
-        return bptt.SimpleRNNKernel(self.recurrent_kernel.value, self._act_names()[0])
+    def _kernel(self, m_h=None):
+        return bptt.SimpleRNNKernel(self.recurrent_kernel.value, self._act_names()[0], m_h)
 
 
 class LSTMCell(_Cell):
@@ -145,7 +184,8 @@ class LSTMCell(_Cell):
     def call(self, inputs, states, training=False):
         h_prev, c_prev = states
         u = self.units
-        z = ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel)
+        x, h_rec = self._apply_dropout(inputs, h_prev, training)
+        z = ops.matmul(x, self.kernel) + ops.matmul(h_rec, self.recurrent_kernel)
         if self.use_bias:
             z = z + self.bias
         i = self.recurrent_activation(z[:, :u])
@@ -156,9 +196,9 @@ class LSTMCell(_Cell):
         h = o * self.activation(c)
         return h, [h, c]
 
-    def _kernel(self):
+    def _kernel(self, m_h=None):
         act, rec = self._act_names()
-        return bptt.LSTMKernel(self.recurrent_kernel.value, act, rec)
+        return bptt.LSTMKernel(self.recurrent_kernel.value, act, rec, m_h)
 
     def get_config(self) -> dict:
         return {**super().get_config(),
@@ -194,29 +234,30 @@ class GRUCell(_Cell):
 
     def call(self, inputs, states, training=False):
         h_prev, u = _prev(states), self.units
-        x = ops.matmul(inputs, self.kernel)
+        x, h_rec = self._apply_dropout(inputs, h_prev, training)   # h_rec: only where h meets U
+        x = ops.matmul(x, self.kernel)
         if self.use_bias:
             x = x + (self.bias[0] if self.reset_after else self.bias)
         if self.reset_after:
-            inner = ops.matmul(h_prev, self.recurrent_kernel)
+            inner = ops.matmul(h_rec, self.recurrent_kernel)
             if self.use_bias:
                 inner = inner + self.bias[1]
         else:
-            inner = ops.matmul(h_prev, self.recurrent_kernel[:, :2 * u])
+            inner = ops.matmul(h_rec, self.recurrent_kernel[:, :2 * u])
         z = self.recurrent_activation(x[:, :u] + inner[:, :u])
         r = self.recurrent_activation(x[:, u:2 * u] + inner[:, u:2 * u])
         if self.reset_after:
             rec_h = r * inner[:, 2 * u:]
         else:
-            rec_h = ops.matmul(r * h_prev, self.recurrent_kernel[:, 2 * u:])
+            rec_h = ops.matmul(r * h_rec, self.recurrent_kernel[:, 2 * u:])
         hh = self.activation(x[:, 2 * u:] + rec_h)
         h = z * h_prev + (1 - z) * hh
         return h, [h] if isinstance(states, (list, tuple)) else h
 
-    def _kernel(self):
+    def _kernel(self, m_h=None):
         act, rec = self._act_names()
         b_rec = self.bias.value[1] if (self.reset_after and self.bias is not None) else None
-        return bptt.GRUKernel(self.recurrent_kernel.value, act, rec, self.reset_after, b_rec)
+        return bptt.GRUKernel(self.recurrent_kernel.value, act, rec, self.reset_after, b_rec, m_h)
 
     def get_config(self) -> dict:
         return {**super().get_config(),

@@ -206,20 +206,23 @@ class RNN(FoldStatesMixin, Layer):
         m = None if mask is None else np.asarray(mask, dtype=x.dtype).T[..., None]   # (T, N, 1)
         if self.go_backwards:
             X, m = X[::-1], (None if m is None else m[::-1])
-        XW = (X.reshape(T * N, D) @ cell.kernel.value).reshape(T, N, -1)   # X W for all steps at once
+        m_x, m_h = cell.dropout_masks(N, D, x.dtype, training)            # one mask per sequence
+        if m_x is not None:
+            X = X * m_x                                                  # X̃ = m_x ⊙ X at every step
+        XW = (X.reshape(T * N, D) @ cell.kernel.value).reshape(T, N, -1)   # X̃ W for all steps at once
         if cell.use_bias:
             XW += cell._input_bias()                                     # + b
-        kernel = cell._kernel()
+        kernel = cell._kernel(m_h)
         outs, final, caches = bptt.run_forward(kernel, XW, states, m)
         if self.zero_output_for_mask and m is not None:
             outs = outs * m
         self._keep_states(final)
         y = outs.transpose(1, 0, 2) if self.return_sequences else outs[-1]
-        cache = (X, m, kernel, caches, len(given), x.shape)
+        cache = (X, m, kernel, caches, len(given), x.shape, m_x)
         return ([y, *final] if self.return_state else y), cache
 
     def backward(self, grad, cache, need_input_grad=True):
-        X, m, kernel, caches, n_given, shape = cache
+        X, m, kernel, caches, n_given, shape, m_x = cache
         N, T, D = shape
         g, d_states = (grad[0], list(grad[1:])) if self.return_state else (grad, None)
         d_states = d_states or [np.zeros((N, s), dtype=X.dtype) for s in self.state_sizes]
@@ -235,7 +238,9 @@ class RNN(FoldStatesMixin, Layer):
         need = need_input_grad if isinstance(need_input_grad, list) else [need_input_grad]
         dx = None
         if need[0]:
-            dX = (dZx @ cell.kernel.value.T).reshape(T, N, D)              # dL/dX = dZx Wᵀ
+            dX = (dZx @ cell.kernel.value.T).reshape(T, N, D)              # dL/dX̃ = dZx Wᵀ
+            if m_x is not None:
+                dX *= m_x                                                  # dL/dX = m_x ⊙ dL/dX̃
             dx = (dX[::-1] if self.go_backwards else dX).transpose(1, 0, 2)
         if n_given == 0:
             return dx, grads
@@ -252,6 +257,7 @@ class RNN(FoldStatesMixin, Layer):
         steps = _unstack_time(x)
         mask = None if mask is None else np.asarray(mask, dtype=bool)
         order = range(T - 1, -1, -1) if self.go_backwards else range(T)
+        _reset_dropout_masks(self.cell)                           # fresh masks for this sequence
         outs, y = [], None
         for t in order:
             out, new = self.cell(steps[t], states, **kwargs)
@@ -263,6 +269,7 @@ class RNN(FoldStatesMixin, Layer):
                 new = [_where(m, s_new, s) for s_new, s in zip(new, states)]
             outs.append(out)
             states, y = new, out
+        _reset_dropout_masks(self.cell)
         return self._finish(outs, states, mask)
 
     def _cell_kwargs(self, training, constants) -> dict:
@@ -297,6 +304,12 @@ class RNN(FoldStatesMixin, Layer):
         config = dict(config)
         cell = deserialize_layer(config.pop("cell"), custom_objects)
         return cls(cell, **config)
+
+
+def _reset_dropout_masks(cell) -> None:
+    for name in ("reset_dropout_mask", "reset_recurrent_dropout_mask"):
+        if callable(getattr(cell, name, None)):
+            getattr(cell, name)()
 
 
 def _where(m, a, b):
