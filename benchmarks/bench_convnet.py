@@ -31,30 +31,27 @@ def mnist_images():
             (xt[..., None].astype(np.float32) / 255, yt.astype(np.int64)))
 
 
-def nbnet_model():
-    import nbnet
-    from nbnet import layers
-    nbnet.utils.set_random_seed(0)
-    model = nbnet.Sequential([
-        nbnet.Input((28, 28, 1)),
+def convnet(lib):
+    """The book's small MNIST convnet in ``lib`` — nbnet or Keras, written identically."""
+    lib.utils.set_random_seed(0)
+    layers = lib.layers
+    model = lib.Sequential([
+        lib.Input((28, 28, 1)),
         layers.Conv2D(32, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
         layers.Conv2D(64, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
         layers.Flatten(), layers.Dropout(0.5), layers.Dense(10, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
+
+
+def nbnet_model():
+    import nbnet
+    return convnet(nbnet)
 
 
 def keras_model():
     import keras
-    from keras import layers
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        layers.Conv2D(32, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
-        layers.Conv2D(64, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
-        layers.Flatten(), layers.Dropout(0.5), layers.Dense(10, activation="softmax")])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
+    return convnet(keras)
 
 
 def torch_epoch_seconds(x, y) -> float:

@@ -4,23 +4,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch_reference import TORCH_ACTIVATIONS
 
 import nbnet
 from nbnet import activations, layers
 from nbnet.testing import check_gradients
 
-# name -> the same function in PyTorch (Keras's defaults: leaky_relu slope 0.2, elu alpha 1)
-TORCH = {
-    "linear": lambda t: t,
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "softplus": F.softplus,
-    "softmax": lambda t: torch.softmax(t, dim=-1),
-    "leaky_relu": lambda t: F.leaky_relu(t, 0.2),
-    "elu": F.elu,
-    "gelu": lambda t: F.gelu(t, approximate="none"),
-}
+TORCH = TORCH_ACTIVATIONS
 NAMES = sorted(TORCH)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch_reference import TORCH_ACTIVATIONS
 
 import nbnet
 from nbnet import activations, layers
@@ -18,18 +19,7 @@ def gelu_tanh(z):
     return activations.gelu(z, approximate=True)
 
 
-ACTIVATIONS = {
-    "linear": lambda t: t,
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "softplus": F.softplus,
-    "softmax": lambda t: torch.softmax(t, dim=-1),
-    "leaky_relu": lambda t: F.leaky_relu(t, 0.2),
-    "elu": F.elu,
-    "gelu": lambda t: F.gelu(t),
-    "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"),
-}
+ACTIVATIONS = {**TORCH_ACTIVATIONS, "gelu_tanh": lambda t: F.gelu(t, approximate="tanh")}
 
 # loss -> (output activation, nbnet loss, torch loss(output, y), kind of target)
 LOSSES = {

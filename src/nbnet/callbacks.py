@@ -48,8 +48,7 @@ class CallbackList:
         if not name.startswith("on_") or not hasattr(Callback, name):
             raise AttributeError(name)
         # Only callbacks that override the hook are called (most batch hooks are no-ops).
-        hooks = [getattr(cb, name) for cb in self.callbacks
-                 if getattr(type(cb), name, None) is not getattr(Callback, name) or name in vars(cb)]
+        hooks = [getattr(cb, name) for cb in self.callbacks if _overrides(cb, name)]
         n_args = 2 if ("epoch" in name or "batch" in name) else 1   # (index, logs) or (logs)
 
         def call(*args):
@@ -61,8 +60,12 @@ class CallbackList:
 
     def wants(self, name: str) -> bool:
         """Whether any callback overrides the hook ``name``."""
-        return any(getattr(type(cb), name, None) is not getattr(Callback, name) or name in vars(cb)
-                   for cb in self.callbacks)
+        return any(_overrides(cb, name) for cb in self.callbacks)
+
+
+def _overrides(cb: Callback, name: str) -> bool:
+    """Whether ``cb`` defines hook ``name`` (in its class or, as LambdaCallback does, on itself)."""
+    return getattr(type(cb), name, None) is not getattr(Callback, name) or name in vars(cb)
 
 
 class History(Callback):

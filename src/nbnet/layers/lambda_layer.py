@@ -14,9 +14,6 @@ import inspect
 import json
 import re
 
-import numpy as np
-
-from nbnet.autograd import Tensor, is_recording
 from nbnet.layers.layer import Layer
 from nbnet.utils.serialization import _REGISTRY, get_registered_object
 
@@ -101,10 +98,7 @@ class Lambda(Layer):
             kwargs["mask"] = mask
         if self._fn_takes_training:
             kwargs["training"] = training
-        out = self.function(inputs, **kwargs)
-        if is_recording() and isinstance(out, np.ndarray):
-            out = Tensor(out)   # like a fused layer's output, so a loss on it is a Tensor
-        return out
+        return self.function(inputs, **kwargs)
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:
