@@ -1,10 +1,11 @@
-"""Utilities (``keras.utils``): seeding, one-hot labels, serialization registry."""
+"""Utilities (``keras.utils``): seeding, one-hot labels, serialization registry, model plots."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from nbnet.utils.naming import clear_session
+from nbnet.utils.plot import plot_model
 from nbnet.utils.rng import set_random_seed
 from nbnet.utils.serialization import custom_object_scope, get_registered_object, register_keras_serializable
 
@@ -34,5 +35,5 @@ def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.nda
     return out
 
 
-__all__ = ["clear_session", "custom_object_scope", "get_registered_object",
+__all__ = ["clear_session", "custom_object_scope", "get_registered_object", "plot_model",
            "register_keras_serializable", "set_random_seed", "to_categorical"]
