@@ -246,7 +246,7 @@ class BaseConv(SpatialLayer):
         dxp = np.zeros(padded_shape, dtype=dz.dtype)
         for q, idx in enumerate(offset_slices(self.kernel_size, self.strides, self.dilation_rate,
                                               z.shape[1:-1])):
-            dcols_q = _concat([dz_g[j] @ w[j, q].T for j in range(g)], axis=1)   # dL/dcols_q = dL/dZ W_qᵀ
+            dcols_q = _concat([matmul(dz_g[j], w[j, q].T) for j in range(g)], axis=1)   # dL/dcols_q = dL/dZ W_qᵀ
             dxp[idx] += dcols_q.reshape(*z.shape[:-1], -1)                     # col2im: scatter-add
         return crop_spatial(dxp, pairs), grads
 
