@@ -15,6 +15,7 @@ The layout itself is :mod:`nbnet.utils.graph_layout`.
 
 from __future__ import annotations
 
+import io
 import os
 from types import SimpleNamespace
 
@@ -217,10 +218,18 @@ def _figure(layout: Layout, title: str):
     """A pyplot-free Figure (so a notebook shows it once, as the cell's value), 1 unit = 1 point."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    class ModelFigure(Figure):
+        """A Figure that shows itself in a notebook even where pyplot was never imported."""
+
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", facecolor="white")
+            return buffer.getvalue()
     top = MARGIN + (TITLE_H if title else 0.0)
     width = max(layout.width, _text_width(title, "header") if title else 0.0) + 2 * MARGIN
     height = layout.height + top + MARGIN
-    fig = Figure(figsize=(width / 72, height / 72))
+    fig = ModelFigure(figsize=(width / 72, height / 72))
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
