@@ -355,3 +355,10 @@ def test_the_geometry_checks_can_fail():
     layout.edges.append([(b.x - 5, b.y + b.h / 2), (b.x + b.w + 5, b.y + b.h / 2)])   # straight through it
     with pytest.raises(AssertionError, match="passes through"):
         assert_clean(layout)
+
+
+def test_text_form_names_the_model_not_the_size():
+    """Notebooks compare text outputs: the figure's repr must not change with fonts or styling."""
+    fig = plot_model(mlp(), title="")
+    assert repr(fig) == "<Figure: plot_model of 'mlp'>"
+    assert fig._repr_png_().startswith(b"\x89PNG")

@@ -107,7 +107,7 @@ def _lines(layer, io, opts) -> list:
         lines.append(("Trainable", "trainable") if layer.trainable else ("Non-trainable", "frozen"))
     if _kind(layer) == "subclassed":
         inner = [f"{lay.name} ({type(lay).__name__})" for lay in layer.layers]
-        lines += [("layers, joined in call():" if inner else "no layers", "body")]
+        lines += [("layers (wired up in call):" if inner else "no layers", "body")]
         lines += [(t, "body") for t in inner[:12]] + ([(f"... and {len(inner) - 12} more", "body")]
                                                       if len(inner) > 12 else [])
     return lines
@@ -214,13 +214,17 @@ def _draw_edge(ax, pts: list) -> None:
                             "lw": 1.1, "shrinkA": 0, "shrinkB": 0})
 
 
-def _figure(layout: Layout, title: str):
+def _figure(layout: Layout, title: str, name: str):
     """A pyplot-free Figure (so a notebook shows it once, as the cell's value), 1 unit = 1 point."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     class ModelFigure(Figure):
-        """A Figure that shows itself in a notebook even where pyplot was never imported."""
+        """A Figure that shows itself in a notebook even where pyplot was never imported, and whose
+        text form names the model, not the figure's size (which follows fonts and styling)."""
+
+        def __repr__(self) -> str:
+            return f"<Figure: plot_model of {name!r}>"
 
         def _repr_png_(self) -> bytes:
             buffer = io.BytesIO()
@@ -342,7 +346,7 @@ def plot_model(model, to_file=None, show_shapes: bool = False, show_dtype: bool 
     _check(model, rankdir, splines, dpi, to_file, kwargs)
     layout = model_layout(model, show_shapes, show_dtype, show_layer_names, rankdir, expand_nested,
                           show_layer_activations, show_trainable, splines)
-    fig = _figure(layout, model.name if title is None else title)
+    fig = _figure(layout, model.name if title is None else title, model.name)
     if to_file is not None:
         fig.savefig(to_file, format=_file_format(to_file), dpi=dpi, facecolor="white")
     return fig
