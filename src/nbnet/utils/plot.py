@@ -15,6 +15,7 @@ The layout itself is :mod:`nbnet.utils.graph_layout`.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from types import SimpleNamespace
@@ -214,26 +215,33 @@ def _draw_edge(ax, pts: list) -> None:
                             "lw": 1.1, "shrinkA": 0, "shrinkB": 0})
 
 
-def _figure(layout: Layout, title: str, name: str):
-    """A pyplot-free Figure (so a notebook shows it once, as the cell's value), 1 unit = 1 point."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+@functools.cache
+def _figure_class():
+    """matplotlib's Figure, shown in a notebook even where pyplot was never imported, and whose
+    text form names the model rather than the figure's size (which follows fonts and styling)."""
     from matplotlib.figure import Figure
 
     class ModelFigure(Figure):
-        """A Figure that shows itself in a notebook even where pyplot was never imported, and whose
-        text form names the model, not the figure's size (which follows fonts and styling)."""
+        model_name = ""
 
         def __repr__(self) -> str:
-            return f"<Figure: plot_model of {name!r}>"
+            return f"<Figure: plot_model of {self.model_name!r}>"
 
         def _repr_png_(self) -> bytes:
             buffer = io.BytesIO()
             self.savefig(buffer, format="png", facecolor="white")
             return buffer.getvalue()
+    return ModelFigure
+
+
+def _figure(layout: Layout, title: str, name: str):
+    """A pyplot-free Figure (so a notebook shows it once, as the cell's value), 1 unit = 1 point."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     top = MARGIN + (TITLE_H if title else 0.0)
     width = max(layout.width, _text_width(title, "header") if title else 0.0) + 2 * MARGIN
     height = layout.height + top + MARGIN
-    fig = ModelFigure(figsize=(width / 72, height / 72))
+    fig = _figure_class()(figsize=(width / 72, height / 72))
+    fig.model_name = name
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
