@@ -172,6 +172,25 @@ def test_conv_gradients_match_torch(cls, kwargs, shape):
         np.testing.assert_allclose(ours, ref.numpy(), atol=1e-5, rtol=1e-5)
 
 
+def test_blocked_products_match_torch():
+    """A batch large enough that the forward, kernel-gradient and input-gradient products run as
+    single-thread row blocks (conv_utils.matmul), with a remainder block, in two groups."""
+    from nbnet.layers.conv_utils import _block_rows
+    shape, kwargs = (64, 12, 12, 16), dict(filters=16, kernel_size=3, groups=2, activation="relu")
+    m = 64 * 10 * 10
+    assert 0 < _block_rows(m, 8, 8) < m and m % _block_rows(m, 8, 8)    # dL/dZ_g W_qᵀ is blocked
+    assert 0 < _block_rows(m, 9 * 8, 8) < m                              # cols_g W_g is blocked
+    nbnet.config.set_floatx("float64")
+    layer = layers.Conv2D(**kwargs, bias_initializer="glorot_uniform")
+    x = np.random.default_rng(0).standard_normal(shape)
+    r = np.random.default_rng(1).standard_normal((10, 10, 16))
+    dx, dw, db = _nbnet_grads(layer, x, r)
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, layer.kernel.value, layer.bias.value))
+    (torch.relu(_torch_conv(xt, wt, bt, kwargs, 2)) * torch.tensor(r)).sum().backward()
+    for ours, ref in [(dx, xt.grad), (dw, wt.grad), (db, bt.grad)]:
+        np.testing.assert_allclose(ours, ref.numpy(), atol=1e-8, rtol=1e-8)
+
+
 @pytest.mark.parametrize("kwargs", [
     dict(kernel_size=3, strides=1, padding="valid"), dict(kernel_size=3, strides=2, padding="valid"),
     dict(kernel_size=3, strides=2, padding="same"), dict(kernel_size=4, strides=2, padding="same"),
