@@ -91,13 +91,13 @@ def _activation_name(fn) -> str:
     return getattr(fn, "name", None) or getattr(fn, "__name__", None) or str(fn)
 
 
-def _lines(layer, io, opts) -> list:
+def _lines(layer, info, opts) -> list:
     """The text rows of a layer's box, each ``(text, style)``, as Keras's ``make_layer_label``."""
     cls = type(layer).__name__
     lines = [(f"{layer.name} ({cls})" if opts.show_layer_names else cls, "header")]
     if opts.show_layer_activations and getattr(layer, "activation", None) is not None:
         lines.append((f"Activation: {_activation_name(layer.activation)}", "body"))
-    in_shape, out_shape, dtype = io if io is not None else (None, None, None)
+    in_shape, out_shape, dtype = info if info is not None else (None, None, None)
     if opts.show_shapes:
         if cls != "InputLayer":
             lines.append((f"Input shape: {_format_shape(in_shape)}", "body"))
@@ -123,8 +123,8 @@ def _text_width(text: str, style: str) -> float:
     return w
 
 
-def _box(key: tuple, layer, io, opts) -> Box:
-    lines = _lines(layer, io, opts)
+def _box(key: tuple, layer, info, opts) -> Box:
+    lines = _lines(layer, info, opts)
     w = max(_text_width(t, s) for t, s in lines) + 2 * PAD_X
     h = HEADER_LINE + (len(lines) - 1) * BODY_LINE + (2 * PAD_Y if len(lines) > 1 else 0)
     return Box(key=key, name=layer.name, lines=lines, w=w, h=h)
@@ -168,12 +168,12 @@ def _layout(model, opts, prefix: tuple = (), nested: bool = False) -> Layout:
         layout = layered_layout([Item(box=box)], [], opts.rankdir)
         layout.entries = layout.exits = [box.key]
         return layout
-    io, layers = _io(model), _layers(model)
+    info, layers = _io(model), _layers(model)
     items = {}
     for layer in layers:
         key = prefix + (id(layer),)
         items[id(layer)] = (Item(inner=_layout(layer, opts, key, True), title=layer.name)
-                            if _nested(layer, opts) else Item(box=_box(key, layer, io.get(id(layer)), opts)))
+                            if _nested(layer, opts) else Item(box=_box(key, layer, info.get(id(layer)), opts)))
     index = {id(layer): i for i, layer in enumerate(layers)}
     last = [index[id(t.history[0])] for t in model.outputs] if nested and _kind(model) == "functional" else []
     layout = layered_layout([items[id(lay)] for lay in layers], _level_edges(model, items, index),
