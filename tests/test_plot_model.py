@@ -362,3 +362,31 @@ def test_text_form_names_the_model_not_the_size():
     fig = plot_model(mlp(), title="")
     assert repr(fig) == "<Figure: plot_model of 'mlp'>"
     assert fig._repr_png_().startswith(b"\x89PNG")
+
+
+def proper_crossings(layout):
+    """Pairs of edges (different source and destination points) whose segments cross."""
+    def cross(p, q, r, s):   # an axis-aligned horizontal p-q and vertical r-s crossing inside both
+        if abs(p[1] - q[1]) > TOL or abs(r[0] - s[0]) > TOL:
+            return False
+        return (min(p[0], q[0]) + TOL < r[0] < max(p[0], q[0]) - TOL
+                and min(r[1], s[1]) + TOL < p[1] < max(r[1], s[1]) - TOL)
+    found = 0
+    for e, f in itertools.combinations(layout.edges, 2):
+        if e[0] == f[0] or e[-1] == f[-1]:
+            continue
+        segs_e, segs_f = list(zip(e, e[1:])), list(zip(f, f[1:]))
+        found += any(cross(*a, *b) or cross(*b, *a) for a in segs_e for b in segs_f)
+    return found
+
+
+def test_branches_converging_on_one_box_do_not_cross():
+    x = nbnet.Input((16,), name="x")
+    branches = [L.Dense(4, name=f"b{i}")(x) for i in range(6)]
+    branches = [L.Dense(4, name=f"c{i}")(b) if i % 2 else b for i, b in enumerate(branches)]
+    layout = model_layout(nbnet.Model(x, L.Concatenate(name="cat")(branches)))
+    ends = {e[-1] for e in layout.edges if on_border(e[-1], layout.box("cat"), "top")}
+    assert len(ends) == 6                      # six distinct arrow heads on the merge
+    assert proper_crossings(layout) == 0
+    assert proper_crossings(model_layout(two_in_two_out(), show_shapes=True)) == 0
+    assert_clean(layout)

@@ -23,6 +23,7 @@ first and then enters its parent's layout as one big node (a frame), so frames n
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 NODE_GAP = 22.0     # between neighbouring boxes of a rank (points)
@@ -237,26 +238,40 @@ def _coordinates(layers: list, chains: list, size: list) -> dict:
 
 # --- 5. edges ------------------------------------------------------------------------------------
 def _clash(a: tuple, b: tuple) -> bool:
-    """Two crossings of one gap may share a track unless they overlap and share no end."""
+    """Two crossings of one gap may share a track unless they overlap and share no end point."""
     (a1, a2, sa, da), (b1, b2, sb, db) = a, b
-    if sa == sb or da == db:
+    if sa == sb or (da == db and abs(a2 - b2) < 1e-6):
         return False
     return min(max(a1, a2), max(b1, b2)) > max(min(a1, a2), min(b1, b2)) - 2.0
 
 
+def _above(a: tuple, b: tuple) -> bool:
+    """Whether crossing ``a`` should run nearer the sources than ``b``: the order that makes fewer of
+    their vertical parts cut through the other's horizontal part (ties: the shorter one above)."""
+    def inside(x, seg):
+        return min(seg[0], seg[1]) + 1e-6 < x < max(seg[0], seg[1]) - 1e-6
+    a_first = inside(b[0], a) + inside(a[1], b)   # b comes down past a's track; a goes down past b's
+    b_first = inside(a[0], b) + inside(b[1], a)
+    return a_first < b_first or (a_first == b_first and abs(a[1] - a[0]) <= abs(b[1] - b[0]))
+
+
 def _tracks(segs: list) -> tuple[list, int]:
-    """A track per segment (``o1, o2, source, destination``) that runs across; -1 for straight ones."""
-    out, tracks = [-1] * len(segs), []
-    for i in sorted(range(len(segs)), key=lambda i: (min(segs[i][:2]), i)):
-        if abs(segs[i][0] - segs[i][1]) < 1e-6:
-            continue
-        t = next((t for t, members in enumerate(tracks) if not any(_clash(segs[i], segs[j]) for j in members)),
-                 len(tracks))
-        if t == len(tracks):
-            tracks.append([])
-        tracks[t].append(i)
-        out[i] = t
-    return out, len(tracks)
+    """A track per segment (``o1, o2, source, destination``) that runs across; -1 for straight ones.
+
+    Segments that would run along one line get different tracks, in the order that crosses least
+    (:func:`_above`); the tracks are then the ranks of that order, as for the nodes themselves.
+    """
+    moving = [i for i, seg in enumerate(segs) if abs(seg[0] - seg[1]) >= 1e-6]
+    order = []
+    for x, y in itertools.combinations(range(len(moving)), 2):
+        a, b = segs[moving[x]], segs[moving[y]]
+        if _clash(a, b):
+            order.append((x, y) if _above(a, b) else (y, x))
+    rank = _ranks(len(moving), _acyclic(len(moving), order), set())
+    out = [-1] * len(segs)
+    for x, i in enumerate(moving):
+        out[i] = rank[x]
+    return out, max(rank, default=-1) + 1
 
 
 class _Level:
