@@ -37,8 +37,10 @@ book: setup
 # reproduces those outputs (CI runs it so that no chapter is executed twice).
 book-verified: setup
 	mkdir -p _build
-	sed 's/^\(  execute_notebooks:\).*/\1 "off"/' _config.yml > _build/_config.verified.yml
+	sed -e 's/^\(  execute_notebooks:\).*/\1 "off"/' \
+	    -e 's|^\(    nbnet_site:\) book/_ext$$|\1 $(CURDIR)/book/_ext|' _config.yml > _build/_config.verified.yml
 	grep -q 'execute_notebooks: "off"' _build/_config.verified.yml
+	grep -q 'nbnet_site: /.*/book/_ext' _build/_config.verified.yml
 	$(BIN)/jupyter-book build . --config _build/_config.verified.yml --path-output . -W -n --keep-going
 
 lab: setup
