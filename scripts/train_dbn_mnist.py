@@ -40,21 +40,23 @@ def binarised_mnist(limit: int | None = None):
     return (x[:limit], y[:limit]), (xt, yt)
 
 
-DROPOUT, EPOCHS, DECAY_EPOCHS = 0.2, 24, 8
+DROPOUT, EPOCHS, DECAY_EPOCHS = 0.0, 20, 12
 
 
-def random_init_model() -> nbnet.Sequential:
-    """784-500-500-10, sigmoid hidden layers each followed by Dropout(0.2), Keras's default init."""
+def random_init_model(dropout: float = DROPOUT) -> nbnet.Sequential:
+    """784-500-500-10 with sigmoid hidden layers (and Dropout if DROPOUT > 0), Keras's default init."""
     stack = [nbnet.Input((784,))]
     for n in HIDDEN:
-        stack += [nbnet.layers.Dense(n, activation="sigmoid"), nbnet.layers.Dropout(DROPOUT)]
+        stack += [nbnet.layers.Dense(n, activation="sigmoid")]
+        stack += [nbnet.layers.Dropout(dropout)] if dropout else []
     return nbnet.Sequential(stack + [nbnet.layers.Dense(10, activation="softmax")])
 
 
-def fine_tune(model, x, y, xt, yt, epochs: int, batch_size: int = 100) -> dict:
-    """Adam, learning rate 1e-3 decaying smoothly tenfold every 8 epochs, cross-entropy."""
+def fine_tune(model, x, y, xt, yt, epochs: int, decay_epochs: int = DECAY_EPOCHS,
+              batch_size: int = 100) -> dict:
+    """Adam, learning rate 1e-3 decaying smoothly tenfold every DECAY_EPOCHS epochs, cross-entropy."""
     steps = int(np.ceil(len(x) / batch_size))
-    lr = nbnet.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=DECAY_EPOCHS * steps,
+    lr = nbnet.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=decay_epochs * steps,
                                                      decay_rate=0.1)
     model.compile(optimizer=nbnet.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
@@ -70,6 +72,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--part", choices=["all", "dbn", "baseline"], default="all",
                         help="train only the DBN (and its fine-tuning) or only the baseline")
+    parser.add_argument("--dropout", type=float, default=DROPOUT)
+    parser.add_argument("--decay-epochs", type=int, default=DECAY_EPOCHS)
+    parser.add_argument("--tag", default="", help="suffix for the fine-tuned weight files")
     parser.add_argument("--skip-pretraining", action="store_true",
                         help="fine-tune the DBN already saved in --out instead of training it again")
     args = parser.parse_args()
@@ -80,9 +85,9 @@ def main() -> None:
         train_dbn(args, x, y, xt, yt, start)
     if args.part in ("all", "baseline"):
         nbnet.utils.set_random_seed(0)
-        baseline = random_init_model()
-        fine_tune(baseline, x, y, xt, yt, args.epochs)
-        baseline.save_weights(args.out / "mlp_random_init.weights.zip")
+        baseline = random_init_model(args.dropout)
+        fine_tune(baseline, x, y, xt, yt, args.epochs, args.decay_epochs)
+        baseline.save_weights(args.out / f"mlp_random_init{args.tag}.weights.zip")
     print(f"all done after {time.perf_counter() - start:.0f}s", flush=True)
 
 
@@ -97,9 +102,9 @@ def train_dbn(args, x, y, xt, yt, start) -> None:
         dbn.save(path)
     print(f"pre-training done after {time.perf_counter() - start:.0f}s", flush=True)
     nbnet.utils.set_random_seed(0)
-    tuned = dbn.to_sequential(10, dropout=DROPOUT)
-    fine_tune(tuned, x, y, xt, yt, args.epochs)
-    tuned.save_weights(args.out / "dbn_finetuned.weights.zip")
+    tuned = dbn.to_sequential(10, dropout=args.dropout)
+    fine_tune(tuned, x, y, xt, yt, args.epochs, args.decay_epochs)
+    tuned.save_weights(args.out / f"dbn_finetuned{args.tag}.weights.zip")
     print(f"fine-tuning done after {time.perf_counter() - start:.0f}s", flush=True)
 
 

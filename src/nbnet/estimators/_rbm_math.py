@@ -95,14 +95,17 @@ def ais_log_partition(W, b, c, *, base_bias, n_chains: int, betas: np.ndarray,
     log p*_β(v) = (1-β) b_A·v + β b·v + Σ_j softplus(β (W_j·v + c_j)); its Gibbs sampler uses the
     same formulas.  Returns (log Ẑ, log importance weights of the chains).
     """
-    W, b, c, b_a = (np.asarray(a, np.float64) for a in (W, b, c, base_bias))
-    v = (rng.random((n_chains, b.size)) < sigmoid(b_a)).astype(np.float64)     # exact base sample
+    dtype = np.result_type(W, np.float32)               # float32 models sample in float32 (faster)
+    W, b, c, b_a = (np.asarray(a, dtype) for a in (W, b, c, base_bias))
+    v = (rng.random((n_chains, b.size), dtype=dtype) < sigmoid(b_a)).astype(dtype)   # exact base sample
     log_w = np.zeros(n_chains)
     for beta_prev, beta in zip(betas[:-1], betas[1:]):
         a = v @ W.T + c
-        log_w += (beta - beta_prev) * (v @ (b - b_a)) + (softplus(beta * a) - softplus(beta_prev * a)).sum(1)
-        h = (rng.random(a.shape) < sigmoid(beta * a)).astype(np.float64)      # h ~ p_β(h | v)
-        v = (rng.random(v.shape) < sigmoid((1 - beta) * b_a + beta * (b + h @ W))).astype(np.float64)
+        a64 = a.astype(np.float64)                       # the weights accumulate in float64
+        log_w += (beta - beta_prev) * (v @ (b - b_a)) + (softplus(beta * a64) - softplus(beta_prev * a64)).sum(1)
+        h = (rng.random(a.shape, dtype=dtype) < sigmoid(beta * a)).astype(dtype)      # h ~ p_β(h | v)
+        v = (rng.random(v.shape, dtype=dtype) < sigmoid((1 - beta) * b_a + beta * (b + h @ W))).astype(dtype)
+    b_a = b_a.astype(np.float64)
     log_z_base = softplus(b_a).sum() + c.size * np.log(2.0)                  # Z_A = Π(1+e^{b_A}) 2^{n_h}
     top = log_w.max()
     return float(log_z_base + top + np.log(np.mean(np.exp(log_w - top)))), log_w
