@@ -71,16 +71,25 @@ class Metric:
 
 
 class Mean(Metric):
-    """Weighted running mean of the values given to ``update_state``."""
+    """Weighted running mean of the values given to ``update_state`` (``keras.metrics.Mean``)."""
 
     def update_state(self, values, sample_weight=None) -> None:
+        """Add ``values`` (a scalar such as a loss, or an array), each weighted by ``sample_weight``.
+
+        A scalar weight with a scalar value counts it that many times (how Keras's trainers
+        weight a batch loss by the batch size).
+        """
         values = np.asarray(value_of(values), dtype=np.float64)
-        w = np.ones_like(values) if sample_weight is None else np.broadcast_to(
-            np.asarray(sample_weight, dtype=np.float64).reshape(values.shape[:1] + (1,) * (values.ndim - 1)),
-            values.shape)
+        if sample_weight is None:
+            self.total += float(values.sum())
+            self.count += float(values.size)
+            return
+        sw = np.asarray(value_of(sample_weight), dtype=np.float64)
+        if 0 < sw.ndim < values.ndim:
+            sw = sw.reshape(sw.shape + (1,) * (values.ndim - sw.ndim))   # one weight per sample
+        w = np.broadcast_to(sw, values.shape) if values.ndim else sw
         self.total += float((values * w).sum())
         self.count += float(w.sum())
-
 
     def add(self, value: float, count: float = 1.0) -> None:
         """Add ``count`` samples that all have ``value`` (fast path for batch losses)."""
@@ -149,7 +158,7 @@ def get(identifier, loss=None, y_true=None, y_pred_shape=None) -> Metric:
     if identifier in ("accuracy", "acc"):
         return _resolve_accuracy(identifier, loss, y_true, y_pred_shape)
     if isinstance(identifier, str) and identifier in _BY_NAME:
-        return _BY_NAME[identifier]()
+        return _BY_NAME[identifier](name=identifier)   # named as given ("mae"), as Keras 3 does
     if callable(identifier) and identifier in _FUNCTIONS:
         return _FUNCTIONS[identifier]()
     if isinstance(identifier, type) and issubclass(identifier, Metric):

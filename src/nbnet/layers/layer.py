@@ -24,10 +24,11 @@ from nbnet import activations, initializers
 from nbnet.autograd import Tensor, is_recording, record, value_of
 from nbnet.config import floatx
 from nbnet.layers.input_spec import InputSpec, check_input, shape_of
+from nbnet.metrics import Metric
 from nbnet.utils.naming import to_snake_case, unique_name
 from nbnet.variables import Variable
 
-_CONTEXT = {"training": False}
+_CONTEXT = {"training": False, "entry": None}   # the flag layers inherit; the outermost layer called
 
 
 def _accepts(fn, name: str) -> bool:
@@ -63,12 +64,16 @@ class Layer:
         Float type of the weights (default ``nbnet.config.floatx()``).
     input_shape : tuple, optional
         Shape of one sample, for the first layer of a ``Sequential`` (Keras 2 style).
+    activity_regularizer : str or Regularizer, optional
+        A penalty on the layer's outputs, divided by the batch size, added to
+        :attr:`losses` on every call (Keras 3).
     """
 
     supports_masking = False   # True: an incoming mask passes through (see compute_mask)
 
     def __init__(self, *, name: str | None = None, trainable: bool = True, dtype=None,
-                 input_shape=None, input_dim=None, batch_input_shape=None, **kwargs):
+                 input_shape=None, input_dim=None, batch_input_shape=None, activity_regularizer=None,
+                 **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
         object.__setattr__(self, "_layers", [])
@@ -89,12 +94,20 @@ class Layer:
         self._call_takes_training = _accepts(cls.call, "training")
         self._call_takes_mask = _accepts(cls.call, "mask")
         self._fused = cls.backward is not Layer.backward
-        self._losses: list = []
+        self._weight_regularizers: list = []   # (variable, regularizer) pairs from add_weight
+        self._losses: list = []                # values given to add_loss in the last call
+        self._metrics: list = []               # Metric objects assigned as attributes
+        from nbnet import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
         self._checked_signature = None
 
     # --- attribute tracking ------------------------------------------------------------------
     def __setattr__(self, key, value):
-        if isinstance(value, Layer) and key != "_outbound":
+        if isinstance(value, Metric):
+            tracked = self.__dict__.get("_metrics")
+            if tracked is not None and value not in tracked:
+                tracked.append(value)
+        elif isinstance(value, Layer) and key != "_outbound":
             layers = self.__dict__.get("_layers")
             if layers is not None and value is not self and value not in layers:
                 layers.append(value)
@@ -130,7 +143,7 @@ class Layer:
         var._declared_trainable = trainable
         if regularizer is not None:
             from nbnet import regularizers
-            self._losses.append((var, regularizers.get(regularizer)))
+            self._weight_regularizers.append((var, regularizers.get(regularizer)))
         self._variables.append(var)
         return var
 
@@ -209,10 +222,43 @@ class Layer:
 
     @property
     def losses(self) -> list:
-        """Regularization losses of this layer and nested layers (Tensors while recording)."""
-        out = [reg(var) for var, reg in self._losses]
+        """Scalar losses of this layer and the layers inside it: the values given to
+        :meth:`add_loss` during the last call (activity regularizers included), then the weight
+        regularization penalties, computed now (Tensors while a GradientTape records)."""
+        out = list(self._losses) + [reg(var) for var, reg in self._weight_regularizers]
         for layer in self._layers:
             out.extend(layer.losses)
+        return out
+
+    def add_loss(self, loss) -> None:
+        """Add a loss term (e.g. a VAE's KL divergence) from inside :meth:`call`.
+
+        The term is summed into the training loss (``Model.compute_loss`` adds every entry of
+        ``model.losses``).  Terms are cleared when the outermost layer is called again, so
+        ``losses`` always holds those of the last forward pass.
+
+        Parameters
+        ----------
+        loss : Tensor, numpy.ndarray or float, or a list of them
+            Usually a scalar computed with ``nbnet.ops`` so that gradients flow through it.
+        """
+        for x in (loss if isinstance(loss, (list, tuple)) else [loss]):
+            if not isinstance(x, (Tensor, np.ndarray, np.number, float, int)) or isinstance(x, bool):
+                raise ValueError(f"Layer {self.name!r}: add_loss() expects a Tensor or a number, "
+                                 f"got {type(x).__name__}")
+            self._losses.append(x)
+
+    def _clear_losses(self) -> None:
+        self._losses.clear()
+        for layer in self._layers:
+            layer._clear_losses()
+
+    @property
+    def metrics(self) -> list:
+        """Metric objects assigned as attributes of this layer and of the layers inside it."""
+        out = list(self._metrics)
+        for layer in self._layers:
+            out.extend(m for m in layer.metrics if m not in out)
         return out
 
     # --- the contract --------------------------------------------------------------------
@@ -261,6 +307,9 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._declared_input_shape is not None:
             config["input_shape"] = list(self._declared_input_shape)
+        if self.activity_regularizer is not None:
+            from nbnet import regularizers
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
     @classmethod
@@ -290,9 +339,12 @@ class Layer:
         if signature != self._checked_signature:   # shapes seen before were already checked
             check_input(self, flat)
             object.__setattr__(self, "_checked_signature", signature)
-        outer = _CONTEXT["training"]
+        outer, entry = _CONTEXT["training"], _CONTEXT["entry"]
         training = outer if training is None else bool(training)
         mask = _check_mask(self, mask)
+        if entry is None:   # the outermost call: add_loss terms of the previous pass are stale
+            self._clear_losses()
+            _CONTEXT["entry"] = self
         _CONTEXT["training"] = training   # layers called inside this one inherit the flag
         try:
             if self._fused:
@@ -303,12 +355,22 @@ class Layer:
                 if mask is not None and self._call_takes_mask:
                     kwargs["mask"] = mask
                 out = self.call(inputs, *args, **kwargs)
+            if self.activity_regularizer is not None:
+                self._add_activity_loss(out)
         finally:
-            _CONTEXT["training"] = outer
+            _CONTEXT["training"], _CONTEXT["entry"] = outer, entry
         first = out[0] if isinstance(out, (list, tuple)) and out else out
         if isinstance(first, (np.ndarray, Tensor)):
             object.__setattr__(self, "_last_output_shape", (None,) + tuple(first.shape[1:]))
         return out if is_recording() else _unwrap(out)
+
+    def _add_activity_loss(self, out) -> None:
+        """Keras 3's activity penalty: regularizer(output) / batch size, for each output."""
+        from nbnet import ops
+        for o in (out if isinstance(out, (list, tuple)) else [out]):
+            if isinstance(o, (Tensor, np.ndarray)):
+                n = o.shape[0] if o.ndim else 1
+                self.add_loss(ops.divide(self.activity_regularizer(o), float(n)))
 
     def _fused_call(self, inputs, flat, training, mask=None):
         """Run ``forward`` and record the layer as one node whose VJP is ``backward``."""

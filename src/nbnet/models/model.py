@@ -33,8 +33,13 @@ class Model(Trainer, Layer):
 
     def __init__(self, *args, name: str | None = None, trainable: bool = True, **kwargs):
         if args or "inputs" in kwargs:
-            raise TypeError("Model(inputs, outputs) builds a functional model; a subclass must call "
-                            "super().__init__() without inputs")
+            # A subclass built as ``CustomModel(inputs, outputs)``: a functional model whose
+            # class adds or overrides methods (train_step, compute_loss...), as in Keras.
+            from nbnet.models.functional import Functional
+            if not isinstance(self, Functional):
+                _inject_functional(type(self))
+            Functional.__init__(self, *args, name=name, trainable=trainable, **kwargs)
+            return
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
 
     # Subclassed models: ``build`` runs ``call`` once on zeros so the layers create their weights.
@@ -103,3 +108,14 @@ class Model(Trainer, Layer):
 
     def get_compile_config(self) -> dict | None:
         return getattr(self, "_compile_config", None)
+
+
+def _inject_functional(cls: type) -> type:
+    """Put ``Functional`` where ``Model`` stands in ``cls``'s bases (Keras 3 does the same)."""
+    from nbnet.models.functional import Functional
+    if cls is Model:
+        return Functional
+    if not (isinstance(cls, type) and issubclass(cls, Model)) or issubclass(cls, Functional):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base) for base in cls.__bases__)
+    return cls

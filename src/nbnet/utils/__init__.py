@@ -36,3 +36,7 @@ def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.nda
 
 __all__ = ["clear_session", "custom_object_scope", "get_registered_object",
            "register_keras_serializable", "set_random_seed", "to_categorical"]
+
+from nbnet.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: E402
+
+__all__ += ["pack_x_y_sample_weight", "unpack_x_y_sample_weight"]
