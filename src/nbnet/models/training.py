@@ -163,6 +163,7 @@ class Trainer(Loops):
         forward pass on a :class:`nbnet.GradientTape`, then ``tape.gradient(loss, weights)`` and
         ``optimizer.apply(grads, weights)`` (or ``optimizer.apply_gradients(zip(grads,
         weights))``).  Where Keras-on-PyTorch calls ``loss.backward()``, nbnet calls the tape.
+        ``docs/custom_training.md`` has runnable GAN, VAE and ``compute_loss`` examples.
 
         Examples
         --------
