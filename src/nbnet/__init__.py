@@ -24,6 +24,7 @@ from nbnet import (
                    optimizers,
                    random,
                    regularizers,
+                   saving,
                    testing,
                    utils,
 )
@@ -34,4 +35,5 @@ from nbnet.variables import Variable
 
 __all__ = ["GradientTape", "Input", "InputSpec", "Layer", "Model", "Sequential", "Tensor", "Variable",
            "activations", "callbacks", "config", "datasets", "initializers", "layers", "losses",
-           "metrics", "models", "ops", "optimizers", "random", "regularizers", "testing", "utils", "__version__"]
+           "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "testing", "utils",
+           "__version__"]

@@ -69,6 +69,10 @@ class Metric:
     def get_config(self) -> dict:
         return {"name": self.name}
 
+    @classmethod
+    def from_config(cls, config: dict) -> Metric:
+        return cls(**config)
+
 
 class Mean(Metric):
     """Weighted running mean of the values given to ``update_state`` (``keras.metrics.Mean``)."""

@@ -25,6 +25,7 @@ from nbnet.autograd import Tensor, is_recording, record, value_of
 from nbnet.config import floatx
 from nbnet.layers.input_spec import InputSpec, check_input, shape_of
 from nbnet.metrics import Metric
+from nbnet.saving.object_registration import register_builtin
 from nbnet.utils.naming import to_snake_case, unique_name
 from nbnet.variables import Variable
 
@@ -70,6 +71,11 @@ class Layer:
     """
 
     supports_masking = False   # True: an incoming mask passes through (see compute_mask)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("nbnet.") and not cls.__name__.startswith("_"):
+            register_builtin(cls)   # nbnet's own classes load by name
 
     def __init__(self, *, name: str | None = None, trainable: bool = True, dtype=None,
                  input_shape=None, input_dim=None, batch_input_shape=None, activity_regularizer=None,
@@ -400,6 +406,9 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+register_builtin(Layer)
 
 
 def _record_several(ys, parents, vjp) -> list:

@@ -105,7 +105,7 @@ class Functional(Model):
 
     # --- config: layers, then the calls between them, by name ---------------------------------
     def get_config(self) -> dict:
-        from nbnet.models.saving import serialize_layer
+        from nbnet.saving import serialize_layer
         calls = {}
         index = {}
         for node in self._nodes:
@@ -128,7 +128,7 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> Functional:
-        from nbnet.models.saving import deserialize_layer
+        from nbnet.saving import deserialize_layer
         layers = {c["config"]["name"]: deserialize_layer(c, custom_objects) for c in config["layers"]}
         produced: dict[tuple, KerasTensor] = {}
         for name, layer in layers.items():

@@ -131,13 +131,13 @@ class Sequential(Model):
         return shape
 
     def get_config(self) -> dict:
-        from nbnet.models.saving import serialize_layer
+        from nbnet.saving import serialize_layer
         return {"name": self.name, "trainable": self.trainable,
                 "layers": [serialize_layer(lay) for lay in self._layers]}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> Sequential:
-        from nbnet.models.saving import deserialize_layer
+        from nbnet.saving import deserialize_layer
         model = cls(name=config["name"], trainable=config.get("trainable", True))
         for c in config["layers"]:
             model.add(deserialize_layer(c, custom_objects))

@@ -55,11 +55,21 @@ class Trainer(Loops):
         cu.check_names(metrics, metrics_mod.get)
         self.loss = loss
         self._compiled = cu.CompiledOutputs(loss, loss_weights, metrics, self._output_names())
-        self._compile_config = {"optimizer": optimizers_mod.serialize(self.optimizer),
-                                "loss": cu.loss_config(loss), "loss_weights": loss_weights,
-                                "metrics": cu.metric_config(metrics)}
+        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics}
         object.__setattr__(self, "_loss_tracker", metrics_mod.Mean("loss"))   # listed first, not tracked
         self.compiled = True
+
+    def get_compile_config(self) -> dict | None:
+        """What ``compile`` was given, as JSON-ready values (``None`` before ``compile``).
+
+        Computed when asked (at ``save``), so a loss given as an unregistered function is fine
+        for training and only saving asks for it to be registered.
+        """
+        if not self.compiled:
+            return None
+        args = self._compile_args
+        return {"optimizer": optimizers_mod.serialize(self.optimizer), "loss": cu.loss_config(args["loss"]),
+                "loss_weights": args["loss_weights"], "metrics": cu.metric_config(args["metrics"])}
 
     def _output_names(self) -> list[str]:
         return getattr(self, "output_names", None) or ["output"]
