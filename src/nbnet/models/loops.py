@@ -78,14 +78,13 @@ class Loops:
         cbs = CallbackList([*(callbacks or []), history] + ([ProgbarLogger(verbose)] if verbose else []),
                            self, {"epochs": epochs, "steps": steps, "verbose": verbose})
         self.stop_training = False
+        self._initial_epoch = None   # BackupAndRestore sets it in on_train_begin to resume
         cbs.on_train_begin()
         logs = {}
-        for epoch in range(initial_epoch, epochs):
+        for epoch in range(self._initial_epoch or initial_epoch, epochs):
             logs = self._fit_epoch(epoch, xs, ys, sw, batch_size, shuffle, cbs)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                cbs.on_test_begin()
-                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size)
-                cbs.on_test_end(val_logs)
+                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, cbs)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
@@ -119,12 +118,20 @@ class Loops:
         return None
 
     # --- evaluate / predict ----------------------------------------------------------------
-    def _evaluate_arrays(self, xs, ys, sw, batch_size) -> dict:
+    def _evaluate_arrays(self, xs, ys, sw, batch_size, cbs=None) -> dict:
+        cbs = cbs or CallbackList([], self, {})
+        cbs.on_test_begin()
         self.reset_metrics()
+        batch_end = cbs.wants("on_test_batch_end")
         logs = None
-        for idx in batching.batch_indices(len(xs[0]), batch_size, False, None):
+        for step, idx in enumerate(batching.batch_indices(len(xs[0]), batch_size, False, None)):
+            cbs.on_test_batch_begin(step)
             logs = self.test_step(self._batch(xs, ys, sw, idx))
-        return self._epoch_logs(logs)
+            if batch_end:
+                cbs.on_test_batch_end(step, pythonify(logs))
+        logs = self._epoch_logs(logs)
+        cbs.on_test_end(logs)
+        return logs
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  return_dict: bool = False, callbacks=None):
@@ -135,7 +142,9 @@ class Loops:
         """
         self._check_compiled("evaluate")
         xs, ys, sw = self._prepare(x, y, sample_weight)
-        logs = self._evaluate_arrays(xs, ys, sw, _batch_size(batch_size))
+        batch_size = _batch_size(batch_size)
+        cbs = CallbackList(callbacks, self, {"steps": -(-len(xs[0]) // batch_size), "verbose": verbose})
+        logs = self._evaluate_arrays(xs, ys, sw, batch_size, cbs)
         if _verbosity(verbose):
             print(f"{len(xs[0])} samples" + "".join(f" - {k}: {v:.4f}" for k, v in sorted(logs.items())))
         return logs if return_dict else self._in_metric_order(logs)
@@ -152,11 +161,17 @@ class Loops:
         batch_size = _batch_size(batch_size)
         index = batching.batch_indices(len(xs[0]), batch_size, False, None)
         bar = Progbar(len(index)) if _verbosity(verbose) else None
+        cbs = CallbackList(callbacks, self, {"steps": len(index), "verbose": verbose})
+        cbs.on_predict_begin()
         chunks = []
         for i, idx in enumerate(index):
-            chunks.append(cu.as_list(self.predict_step(self._batch(xs, None, None, idx))))
+            cbs.on_predict_batch_begin(i)
+            out = self.predict_step(self._batch(xs, None, None, idx))
+            chunks.append(cu.as_list(out))
+            cbs.on_predict_batch_end(i, {"outputs": out})
             if bar:
                 bar.update(i + 1, finalize=i + 1 == len(index))
+        cbs.on_predict_end()
         outs = [np.concatenate([np.asarray(value_of(c[j])) for c in chunks]) for j in range(len(chunks[0]))]
         return outs[0] if len(outs) == 1 else outs
 

@@ -88,10 +88,7 @@ def save_model(model, filepath, overwrite: bool = True, **kwargs) -> None:
               "build_input_shape": _jsonable_shape(model._build_shape)}
     entries = {"metadata.json": _metadata(FORMAT), "config.json": json.dumps(config).encode()}
     entries.update(_weight_entries(model.weights))
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and optimizer.iterations:
-        for i, a in enumerate(optimizer.variables):
-            entries[f"optimizer/{i}.npy"] = _npy_bytes(a)
+    entries.update(_optimizer_entries(model))
     _atomic_zip(filepath, entries, overwrite)
 
 
@@ -99,6 +96,31 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
     entries = {"metadata.json": _metadata(WEIGHTS_FORMAT)}
     entries.update(_weight_entries(model.weights))
     _atomic_zip(filepath, entries, overwrite)
+
+
+def save_training_state(model, filepath) -> None:
+    """Weights and optimizer state (what resuming training needs), no architecture."""
+    entries = {"metadata.json": _metadata(WEIGHTS_FORMAT)}
+    entries.update(_weight_entries(model.weights))
+    entries.update(_optimizer_entries(model))
+    _atomic_zip(filepath, entries, overwrite=True)
+
+
+def _optimizer_entries(model) -> dict:
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not optimizer.iterations:
+        return {}
+    return {f"optimizer/{i}.npy": _npy_bytes(a) for i, a in enumerate(optimizer.variables)}
+
+
+def load_training_state(model, filepath) -> None:
+    """Put back what :func:`save_training_state` wrote into the (built, compiled) ``model``."""
+    archive = _Archive(filepath, (WEIGHTS_FORMAT,))
+    _assign_weights(model, archive.weights(), archive.path)
+    arrays = archive.optimizer_arrays()
+    if arrays and getattr(model, "optimizer", None) is not None:
+        model.optimizer.build(model.trainable_weights)
+        model.optimizer.load_own_variables(arrays)
 
 
 def _jsonable_shape(shape):
