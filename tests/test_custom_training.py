@@ -123,10 +123,16 @@ def test_compute_loss_override_is_what_fit_minimizes(with_training_arg):
 
 
 def test_tracked_metrics_reset_every_epoch():
-    class Counter(nbnet.Metric if hasattr(nbnet, "Metric") else nbnet.metrics.Metric):
+    class Counter(nbnet.metrics.Metric):   # Keras-style: state from add_variable in __init__
+        def __init__(self, name="counter", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.n = self.add_variable(shape=(), initializer="zeros", name="n")
+
         def update_state(self, *args, **kwargs):
-            self.total += 1.0
-            self.count = 1.0
+            self.n.assign(self.n + 1.0)
+
+        def result(self):
+            return self.n
 
     class Counting(nbnet.Model):
         def __init__(self):

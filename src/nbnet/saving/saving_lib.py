@@ -246,7 +246,9 @@ def _compile_from_config(model, cfg, custom_objects) -> None:
 def _metrics_of(spec):
     from nbnet import metrics
     if isinstance(spec, dict) and "class_name" in spec:
-        return metrics._BY_NAME.get(spec["config"].get("name"), metrics.Mean)(**spec["config"])
+        cls = getattr(metrics, spec["class_name"], None)
+        cls = cls if isinstance(cls, type) else metrics._BY_NAME.get(spec["config"].get("name"), metrics.Mean)
+        return cls.from_config(spec["config"])
     if isinstance(spec, dict):
         return {k: _metrics_of(v) for k, v in spec.items()}
     if isinstance(spec, list):
