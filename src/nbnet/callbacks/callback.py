@@ -114,10 +114,11 @@ class ProgbarLogger(Callback):
         self.bar = Progbar(self.params["steps"], verbose=self.verbose)
 
     def on_train_batch_end(self, batch, logs=None):
+        self.seen = batch + 1
         self.bar.update(batch + 1, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.bar.update(self.params["steps"], logs, finalize=True)
+        self.bar.update(self.params["steps"] or getattr(self, "seen", 0), logs, finalize=True)
 
 
 class TerminateOnNaN(Callback):
