@@ -267,6 +267,23 @@ class Layer:
             out.extend(m for m in layer.metrics if m not in out)
         return out
 
+    # --- functional graph ------------------------------------------------------------------
+    @property
+    def input(self):
+        """The input KerasTensor(s) of this layer's first call on symbolic inputs (Keras)."""
+        return self._first_node("inputs", "input")
+
+    @property
+    def output(self):
+        """The output KerasTensor(s) of this layer's first call on symbolic inputs (Keras)."""
+        return self._first_node("outputs", "output")
+
+    def _first_node(self, attr: str, what: str):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has never been called on symbolic inputs "
+                                 f"(nbnet.Input) and thus has no defined {what}")
+        return getattr(self._inbound_nodes[0], attr)
+
     # --- the contract --------------------------------------------------------------------
     def build(self, input_shape) -> None:
         """Create the weights; called once with the input shape (batch dimension ``None``)."""

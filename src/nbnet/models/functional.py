@@ -67,6 +67,16 @@ class Functional(Model):
     def layers(self):
         return list(self._layers)
 
+    @property
+    def input(self):
+        """The model's input tensor(s), in the structure given (Keras)."""
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The model's output tensor(s), in the structure given (Keras)."""
+        return self._outputs_struct
+
     def _check_inputs(self, flat) -> None:
         if len(flat) != len(self.inputs):
             raise ValueError(f'Model "{self.name}" expects {len(self.inputs)} input(s) '
