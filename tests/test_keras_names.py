@@ -82,3 +82,18 @@ def test_pad_sequences_of_vectors_and_bad_arguments():
     assert out.shape == (2, 2, 3) and out[1, 0].sum() == 0
     with pytest.raises(ValueError, match='padding must be "pre" or "post", got \'middle\''):
         nbnet.utils.pad_sequences([[1]], padding="middle")
+
+
+# --- eager calls return arrays with .numpy() ----------------------------------------------------
+def test_calling_a_layer_or_model_eagerly_gives_numpy_arrays_with_numpy():
+    model = nbnet.Sequential([nbnet.Input((3,)), nbnet.layers.Dense(2, activation="softmax")])
+    x = RNG.normal(size=(4, 3)).astype("float32")
+    out = model(x)
+    assert isinstance(out, np.ndarray) and type(out.numpy()) is np.ndarray
+    np.testing.assert_array_equal(out.numpy(), model.predict(x, verbose=0))
+    assert repr(out) == repr(out.numpy()) and str(out) == str(out.numpy())   # prints as a plain array
+    assert type(nbnet.layers.Dense(2)(x).numpy()) is np.ndarray
+    pair = nbnet.layers.LSTM(2, return_state=True)(x[:, None, :])
+    assert all(type(p.numpy()) is np.ndarray for p in pair)
+    with nbnet.GradientTape():
+        assert isinstance(model(x), nbnet.Tensor) and type(model(x).numpy()) is np.ndarray

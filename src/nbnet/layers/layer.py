@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from nbnet import activations, initializers
-from nbnet.autograd import Tensor, is_recording, record, value_of
+from nbnet.autograd import EagerArray, Tensor, is_recording, record, value_of
 from nbnet.config import floatx
 from nbnet.layers.input_spec import InputSpec, check_input, shape_of
 from nbnet.metrics import Metric
@@ -385,7 +385,9 @@ class Layer:
         first = out[0] if isinstance(out, (list, tuple)) and out else out
         if isinstance(first, (np.ndarray, Tensor)):
             object.__setattr__(self, "_last_output_shape", (None,) + tuple(first.shape[1:]))
-        return out if is_recording() else _unwrap(out)
+        if is_recording():
+            return out
+        return _unwrap(out, eager=entry is None)   # the outermost call's arrays also have .numpy()
 
     def _add_activity_loss(self, out) -> None:
         """Keras 3's activity penalty: regularizer(output) / batch size, for each output."""
@@ -447,11 +449,13 @@ def _record_several(ys, parents, vjp) -> list:
     return [record(y, (joint,), collector(i)) for i, y in enumerate(ys)]
 
 
-def _unwrap(out):
+def _unwrap(out, eager: bool = False):
     if isinstance(out, Variable):
-        return out.value.copy()
-    if isinstance(out, Tensor):
-        return out.value
-    if isinstance(out, (list, tuple)):
-        return type(out)(_unwrap(o) for o in out)
+        out = out.value.copy()
+    elif isinstance(out, Tensor):
+        out = out.value
+    elif isinstance(out, (list, tuple)):
+        return type(out)(_unwrap(o, eager) for o in out)
+    if eager and type(out) is np.ndarray:
+        return out.view(EagerArray)
     return out
