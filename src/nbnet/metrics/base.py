@@ -169,7 +169,12 @@ class Mean(Metric):
         A scalar weight with a scalar value counts it that many times (how Keras's trainers
         weight a batch loss by the batch size).
         """
-        values = np.asarray(value_of(values), dtype=np.float64)
+        values = value_of(values)
+        if isinstance(sample_weight, (int, float)) and np.ndim(values) == 0:   # a batch loss × batch size
+            self.total += float(values) * sample_weight
+            self.count += sample_weight
+            return
+        values = np.asarray(values, dtype=np.float64)
         if sample_weight is None:
             self.total += float(values.sum())
             self.count += float(values.size)

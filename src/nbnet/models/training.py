@@ -10,6 +10,7 @@ One training step is the whole algorithm of the book:
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
@@ -152,9 +153,10 @@ class Trainer(Loops):
 
     def _compute_loss(self, x, y, y_pred, sample_weight, training):
         """Call ``compute_loss``, also when an override has no ``training`` argument (Keras < 3.3)."""
-        if "training" in inspect.signature(self.compute_loss).parameters:
-            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
-        return self.compute_loss(x, y, y_pred, sample_weight)
+        fn = self.compute_loss
+        if _takes_training(getattr(fn, "__func__", fn)):
+            return fn(x, y, y_pred, sample_weight, training=training)
+        return fn(x, y, y_pred, sample_weight)
 
     def _check_compiled(self, what):
         if not self.compiled:
@@ -270,3 +272,8 @@ class Trainer(Loops):
         grads = [np.zeros_like(w.value) if g is None else np.asarray(g) for g, w in zip(grads, weights)]
         return float(value_of(loss)), grads
 
+
+@functools.lru_cache(maxsize=256)
+def _takes_training(fn) -> bool:
+    """Whether a ``compute_loss`` accepts ``training`` (looked up once per function)."""
+    return "training" in inspect.signature(fn).parameters
