@@ -123,6 +123,7 @@ CASES = [
 
 NOT_DIFFERENTIABLE = {"convert_to_tensor", "convert_to_numpy", "shape", "zeros", "ones", "zeros_like",
                       "ones_like", "argmax", "argmin", "equal", "eye", "stop_gradient"}
+NOT_DIFFERENTIABLE |= set(ops.logic.__all__)   # comparisons and logic: boolean results, no gradient
 
 
 class OpLayer(layers.Layer):

@@ -22,7 +22,9 @@ from nbnet import (
                    models,
                    ops,
                    optimizers,
+                   random,
                    regularizers,
+                   saving,
                    testing,
                    utils,
 )
@@ -33,4 +35,5 @@ from nbnet.variables import Variable
 
 __all__ = ["GradientTape", "Input", "InputSpec", "Layer", "Model", "Sequential", "Tensor", "Variable",
            "activations", "callbacks", "config", "datasets", "initializers", "layers", "losses",
-           "metrics", "models", "ops", "optimizers", "regularizers", "testing", "utils", "__version__"]
+           "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "testing", "utils",
+           "__version__"]

@@ -101,6 +101,24 @@ class Tensor:
         return _ops().transpose(self)
 
 
+class EagerArray(np.ndarray):
+    """The NumPy array a layer or model returns when called outside a GradientTape.
+
+    A plain ``numpy.ndarray`` in every respect (it prints as one), plus ``.numpy()``: Keras code
+    writes ``model(x).numpy()`` because Keras returns backend tensors.
+    """
+
+    def numpy(self) -> np.ndarray:
+        """The same data as a plain ``numpy.ndarray``."""
+        return self.view(np.ndarray)
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+    def __str__(self) -> str:
+        return str(self.view(np.ndarray))
+
+
 def _ops():
     from nbnet import ops
     return ops

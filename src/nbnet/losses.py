@@ -134,6 +134,18 @@ class MeanAbsoluteError(Loss):
         return per, lambda w: np.sign(d) / k * (w[..., None] if p.ndim > 1 else w)
 
 
+class KLDivergence(Loss):
+    """ℓ = Σ_k y_k log(y_k / ŷ_k), with y and ŷ clipped to [ε, 1] (Keras);
+    dℓ/dŷ_k = −y_k / ŷ_k inside the clip range, 0 where ŷ_k was clipped."""
+
+    def _per_sample(self, y, p, from_logits):
+        y = np.clip(_match(y, p, self.name).astype(p.dtype), EPSILON, 1.0)
+        pc = np.clip(p, EPSILON, 1.0)
+        per = (y * np.log(y / pc)).sum(axis=-1)
+        inside = (p >= EPSILON) & (p <= 1.0)
+        return per, lambda w: -(y / pc) * inside * w[..., None]
+
+
 class _CrossEntropy(Loss):
     _activation = "softmax"
 
@@ -315,7 +327,8 @@ mean_absolute_error = _function(MeanAbsoluteError, "mean_absolute_error")
 binary_crossentropy = _function(BinaryCrossentropy, "binary_crossentropy")
 categorical_crossentropy = _function(CategoricalCrossentropy, "categorical_crossentropy")
 sparse_categorical_crossentropy = _function(SparseCategoricalCrossentropy, "sparse_categorical_crossentropy")
-mse, mae = mean_squared_error, mean_absolute_error
+kl_divergence = _function(KLDivergence, "kl_divergence")
+mse, mae, kld = mean_squared_error, mean_absolute_error, kl_divergence
 
 _BY_NAME = {
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
@@ -323,6 +336,7 @@ _BY_NAME = {
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "kl_divergence": KLDivergence, "kld": KLDivergence,
 }
 _CLASSES = {c.__name__: c for c in set(_BY_NAME.values()) | {LossFunctionWrapper}}
 

@@ -53,6 +53,9 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
+# Keras 3's lower-case names are the classes themselves: ``regularizers.l2(0.01)`` is ``L2(0.01)``.
+l1, l2, l1_l2 = L1, L2, L1L2
+
 _ALL = {"L1": L1, "L2": L2, "L1L2": L1L2}
 _NAMES = {"l1": L1, "l2": L2, "l1_l2": L1L2}
 

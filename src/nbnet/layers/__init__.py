@@ -4,9 +4,14 @@ from nbnet.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from nbnet.layers.input_layer import Input, InputLayer, KerasTensor
 from nbnet.layers.input_spec import InputSpec
 from nbnet.layers.layer import Layer
+from nbnet.layers.preprocessing import Normalization, Rescaling
+from nbnet.layers.repeat_vector import RepeatVector
+from nbnet.saving import deserialize_layer as deserialize
+from nbnet.saving import serialize_layer as serialize
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "InputSpec",
-           "KerasTensor", "Layer", "Reshape"]
+           "KerasTensor", "Layer", "Normalization", "RepeatVector", "Rescaling", "Reshape", "deserialize",
+           "serialize"]
 
 # isort: off
 from nbnet.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax  # noqa: E402

@@ -86,8 +86,12 @@ class InputLayer(Layer):
                             (shape if isinstance(shape, (tuple, list)) else (shape,)))
         self.batch_size = batch_size
         self.built = True
-        self.output = KerasTensor((None,) + self.shape_, self.dtype, self.name, (self, 0, 0))
-        self._inbound_nodes.append(Node(self, [], self.output))
+        tensor = KerasTensor((None,) + self.shape_, self.dtype, self.name, (self, 0, 0))
+        self._inbound_nodes.append(Node(self, [], tensor))   # ``self.output`` is this tensor
+
+    @property
+    def input(self):
+        return self.output   # an input layer's input is its output tensor (Keras)
 
     @property
     def batch_shape(self) -> tuple:

@@ -21,13 +21,16 @@ import math
 import numpy as np
 
 from nbnet import activations, initializers
-from nbnet.autograd import Tensor, is_recording, record, value_of
+from nbnet.autograd import EagerArray, Tensor, is_recording, record, value_of
 from nbnet.config import floatx
 from nbnet.layers.input_spec import InputSpec, check_input, shape_of
+from nbnet.layers.layer_extras import LossesAndGraph
+from nbnet.metrics import Metric
+from nbnet.saving.object_registration import register_builtin
 from nbnet.utils.naming import to_snake_case, unique_name
 from nbnet.variables import Variable
 
-_CONTEXT = {"training": False}
+_CONTEXT = {"training": False, "entry": None}   # the flag layers inherit; the outermost layer called
 
 
 def _accepts(fn, name: str) -> bool:
@@ -50,7 +53,7 @@ def _check_mask(layer, mask):
                     "Masking), or use a layer that consumes the mask (e.g. an RNN).")
 
 
-class Layer:
+class Layer(LossesAndGraph):
     """Base class of all layers (``keras.layers.Layer``).
 
     Parameters
@@ -63,12 +66,21 @@ class Layer:
         Float type of the weights (default ``nbnet.config.floatx()``).
     input_shape : tuple, optional
         Shape of one sample, for the first layer of a ``Sequential`` (Keras 2 style).
+    activity_regularizer : str or Regularizer, optional
+        A penalty on the layer's outputs, divided by the batch size, added to
+        :attr:`losses` on every call (Keras 3).
     """
 
     supports_masking = False   # True: an incoming mask passes through (see compute_mask)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("nbnet.") and not cls.__name__.startswith("_"):
+            register_builtin(cls)   # nbnet's own classes load by name
+
     def __init__(self, *, name: str | None = None, trainable: bool = True, dtype=None,
-                 input_shape=None, input_dim=None, batch_input_shape=None, **kwargs):
+                 input_shape=None, input_dim=None, batch_input_shape=None, activity_regularizer=None,
+                 **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
         object.__setattr__(self, "_layers", [])
@@ -89,12 +101,20 @@ class Layer:
         self._call_takes_training = _accepts(cls.call, "training")
         self._call_takes_mask = _accepts(cls.call, "mask")
         self._fused = cls.backward is not Layer.backward
-        self._losses: list = []
+        self._weight_regularizers: list = []   # (variable, regularizer) pairs from add_weight
+        self._losses: list = []                # values given to add_loss in the last call
+        self._metrics: list = []               # Metric objects assigned as attributes
+        from nbnet import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
         self._checked_signature = None
 
     # --- attribute tracking ------------------------------------------------------------------
     def __setattr__(self, key, value):
-        if isinstance(value, Layer) and key != "_outbound":
+        if isinstance(value, Metric):
+            tracked = self.__dict__.get("_metrics")
+            if tracked is not None and value not in tracked:
+                tracked.append(value)
+        elif isinstance(value, Layer) and key != "_outbound":
             layers = self.__dict__.get("_layers")
             if layers is not None and value is not self and value not in layers:
                 layers.append(value)
@@ -130,7 +150,7 @@ class Layer:
         var._declared_trainable = trainable
         if regularizer is not None:
             from nbnet import regularizers
-            self._losses.append((var, regularizers.get(regularizer)))
+            self._weight_regularizers.append((var, regularizers.get(regularizer)))
         self._variables.append(var)
         return var
 
@@ -207,14 +227,6 @@ class Layer:
                              "Call it on data or give it an input shape first.")
         return int(sum(math.prod(v.shape) for v in self.weights))
 
-    @property
-    def losses(self) -> list:
-        """Regularization losses of this layer and nested layers (Tensors while recording)."""
-        out = [reg(var) for var, reg in self._losses]
-        for layer in self._layers:
-            out.extend(layer.losses)
-        return out
-
     # --- the contract --------------------------------------------------------------------
     def build(self, input_shape) -> None:
         """Create the weights; called once with the input shape (batch dimension ``None``)."""
@@ -261,6 +273,9 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._declared_input_shape is not None:
             config["input_shape"] = list(self._declared_input_shape)
+        if self.activity_regularizer is not None:
+            from nbnet import regularizers
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
     @classmethod
@@ -290,9 +305,12 @@ class Layer:
         if signature != self._checked_signature:   # shapes seen before were already checked
             check_input(self, flat)
             object.__setattr__(self, "_checked_signature", signature)
-        outer = _CONTEXT["training"]
+        outer, entry = _CONTEXT["training"], _CONTEXT["entry"]
         training = outer if training is None else bool(training)
         mask = _check_mask(self, mask)
+        if entry is None:   # the outermost call: add_loss terms of the previous pass are stale
+            self._clear_losses()
+            _CONTEXT["entry"] = self
         _CONTEXT["training"] = training   # layers called inside this one inherit the flag
         try:
             if self._fused:
@@ -303,12 +321,16 @@ class Layer:
                 if mask is not None and self._call_takes_mask:
                     kwargs["mask"] = mask
                 out = self.call(inputs, *args, **kwargs)
+            if self.activity_regularizer is not None:
+                self._add_activity_loss(out)
         finally:
-            _CONTEXT["training"] = outer
+            _CONTEXT["training"], _CONTEXT["entry"] = outer, entry
         first = out[0] if isinstance(out, (list, tuple)) and out else out
         if isinstance(first, (np.ndarray, Tensor)):
             object.__setattr__(self, "_last_output_shape", (None,) + tuple(first.shape[1:]))
-        return out if is_recording() else _unwrap(out)
+        if is_recording():
+            return out
+        return _unwrap(out, eager=entry is None)   # the outermost call's arrays also have .numpy()
 
     def _fused_call(self, inputs, flat, training, mask=None):
         """Run ``forward`` and record the layer as one node whose VJP is ``backward``."""
@@ -340,6 +362,9 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+register_builtin(Layer)
+
+
 def _record_several(ys, parents, vjp) -> list:
     """Record a layer with several outputs (e.g. an RNN's output and states).
 
@@ -359,11 +384,13 @@ def _record_several(ys, parents, vjp) -> list:
     return [record(y, (joint,), collector(i)) for i, y in enumerate(ys)]
 
 
-def _unwrap(out):
+def _unwrap(out, eager: bool = False):
     if isinstance(out, Variable):
-        return out.value.copy()
-    if isinstance(out, Tensor):
-        return out.value
-    if isinstance(out, (list, tuple)):
-        return type(out)(_unwrap(o) for o in out)
+        out = out.value.copy()
+    elif isinstance(out, Tensor):
+        out = out.value
+    elif isinstance(out, (list, tuple)):
+        return type(out)(_unwrap(o, eager) for o in out)
+    if eager and type(out) is np.ndarray:
+        return out.view(EagerArray)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nbnet.config import floatx
+from nbnet.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: F401
 
 
 def flatten_data(data, names: list[str] | None = None, what: str = "x") -> list | None:
@@ -96,6 +97,10 @@ def split_validation(x: list, y: list, sample_weight, fraction: float):
     if cut == 0 or cut == n:
         raise ValueError(f"validation_split={fraction} leaves no training or no validation samples "
                          f"out of {n}")
-    train = ([a[:cut] for a in x], [a[:cut] for a in y], None if sample_weight is None else sample_weight[:cut])
-    val = ([a[cut:] for a in x], [a[cut:] for a in y], None if sample_weight is None else sample_weight[cut:])
-    return train, val
+    head, tail = slice(None, cut), slice(cut, None)
+    return take_all(x, y, sample_weight, head), take_all(x, y, sample_weight, tail)
+
+
+def take_all(x: list, y: list | None, sample_weight, idx) -> tuple:
+    """``(x[idx], y[idx], sample_weight[idx])``, keeping ``None`` where there is none."""
+    return take(x, idx), take(y, idx), None if sample_weight is None else sample_weight[idx]

@@ -67,6 +67,16 @@ class Functional(Model):
     def layers(self):
         return list(self._layers)
 
+    @property
+    def input(self):
+        """The model's input tensor(s), in the structure given (Keras)."""
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The model's output tensor(s), in the structure given (Keras)."""
+        return self._outputs_struct
+
     def _check_inputs(self, flat) -> None:
         if len(flat) != len(self.inputs):
             raise ValueError(f'Model "{self.name}" expects {len(self.inputs)} input(s) '
@@ -105,7 +115,7 @@ class Functional(Model):
 
     # --- config: layers, then the calls between them, by name ---------------------------------
     def get_config(self) -> dict:
-        from nbnet.models.saving import serialize_layer
+        from nbnet.saving import serialize_layer
         calls = {}
         index = {}
         for node in self._nodes:
@@ -128,7 +138,7 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> Functional:
-        from nbnet.models.saving import deserialize_layer
+        from nbnet.saving import deserialize_layer
         layers = {c["config"]["name"]: deserialize_layer(c, custom_objects) for c in config["layers"]}
         produced: dict[tuple, KerasTensor] = {}
         for name, layer in layers.items():

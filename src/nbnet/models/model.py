@@ -33,8 +33,13 @@ class Model(Trainer, Layer):
 
     def __init__(self, *args, name: str | None = None, trainable: bool = True, **kwargs):
         if args or "inputs" in kwargs:
-            raise TypeError("Model(inputs, outputs) builds a functional model; a subclass must call "
-                            "super().__init__() without inputs")
+            # A subclass built as ``CustomModel(inputs, outputs)``: a functional model whose
+            # class adds or overrides methods (train_step, compute_loss...), as in Keras.
+            from nbnet.models.functional import Functional
+            if not isinstance(self, Functional):
+                _inject_functional(type(self))
+            Functional.__init__(self, *args, name=name, trainable=trainable, **kwargs)
+            return
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
 
     # Subclassed models: ``build`` runs ``call`` once on zeros so the layers create their weights.
@@ -85,21 +90,50 @@ class Model(Trainer, Layer):
 
     def save(self, filepath, overwrite: bool = True) -> None:
         """Save architecture, weights and optimizer state to one file (atomically, no pickle)."""
-        from nbnet.models.saving import save_model
+        from nbnet.saving import save_model
         save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Save only the weights (and their names and shapes)."""
-        from nbnet.models.saving import save_weights
+        from nbnet.saving import save_weights
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath) -> None:
         """Load weights saved by :meth:`save_weights` or :meth:`save` into this (built) model."""
-        from nbnet.models.saving import load_weights
+        from nbnet.saving import load_weights
         load_weights(self, filepath)
 
     def get_config(self) -> dict:
         return {"name": self.name, "trainable": self.trainable}
 
-    def get_compile_config(self) -> dict | None:
-        return getattr(self, "_compile_config", None)
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None) -> Model:
+        """Recreate a model from :meth:`get_config`: a functional model's own config (its layers
+        and the calls between them) rebuilds the graph; a subclass gets ``cls(**config)``."""
+        from nbnet.models.functional import Functional
+        if {"layers", "input_layers", "output_layers"} <= set(config):
+            return Functional.from_config.__func__(Functional if cls is Model else cls, config, custom_objects)
+        try:
+            return cls(**config)
+        except TypeError as err:
+            raise TypeError(f"{cls.__name__}.from_config could not call {cls.__name__}(**config) with keys "
+                            f"{sorted(config)}: {err}. A subclassed model with __init__ arguments needs "
+                            "get_config() returning them (and from_config if they are not plain values)") from err
+
+    def to_json(self, **kwargs) -> str:
+        """The architecture (no weights) as a JSON string; :func:`nbnet.models.model_from_json` reads it."""
+        import json
+
+        from nbnet.saving import serialize_layer
+        return json.dumps(serialize_layer(self), **kwargs)
+
+
+def _inject_functional(cls: type) -> type:
+    """Put ``Functional`` where ``Model`` stands in ``cls``'s bases (Keras 3 does the same)."""
+    from nbnet.models.functional import Functional
+    if cls is Model:
+        return Functional
+    if not (isinstance(cls, type) and issubclass(cls, Model)) or issubclass(cls, Functional):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base) for base in cls.__bases__)
+    return cls

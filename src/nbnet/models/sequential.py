@@ -36,6 +36,7 @@ class Sequential(Model):
         super().__init__(name=name, trainable=trainable)
         self._input_layer: InputLayer | None = None
         self._shapes: list = []
+        self._symbolic: list = []   # the output KerasTensor of each layer, once there is an Input
         for layer in layers or []:
             self.add(layer)
 
@@ -64,12 +65,52 @@ class Sequential(Model):
         self.built = False
         if self._input_layer is not None:
             self.build((None,) + self._input_layer.shape_)
+            self._extend_graph(layer)
+
+    def _extend_graph(self, layer) -> None:
+        """Call ``layer`` on the previous layer's KerasTensor, so ``layer.output`` and
+        ``model.outputs`` exist as in Keras (e.g. to build a feature extractor from them)."""
+        if len(self._symbolic) != len(self.layers) - 1:
+            return   # an earlier layer could not be traced symbolically
+        previous = self._symbolic[-1] if self._symbolic else self._input_layer.output
+        try:
+            self._symbolic.append(layer(previous))
+        except (TypeError, ValueError, NotImplementedError):
+            return
+
+    @property
+    def inputs(self) -> list:
+        """``[input tensor]`` of a Sequential that starts with an ``Input``."""
+        if self._input_layer is None:
+            raise AttributeError(f"Sequential model {self.name!r} has no defined inputs: start it with "
+                                 "nbnet.Input(shape)")
+        return [self._input_layer.output]
+
+    @property
+    def outputs(self) -> list:
+        """``[output tensor]`` of the last layer, traced from the ``Input``."""
+        if self._input_layer is None or not self.layers or len(self._symbolic) != len(self.layers):
+            raise AttributeError(f"Sequential model {self.name!r} has no defined outputs: start it with "
+                                 "nbnet.Input(shape) and add layers")
+        return [self._symbolic[-1]]
+
+    @property
+    def input(self):
+        return self.inputs[0]
+
+    @property
+    def output(self):
+        return self.outputs[0]
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
         if not self.layers:
             raise IndexError("Sequential.pop: the model has no layers to remove")
         layer = self._layers.pop()
+        if len(self._symbolic) > len(self.layers):   # forget the popped layer's traced call
+            out = self._symbolic.pop()
+            if layer._inbound_nodes and layer._inbound_nodes[-1].outputs is out:
+                layer._inbound_nodes.pop()
         self.built = False
         if self._input_layer is not None and self.layers:
             self.build((None,) + self._input_layer.shape_)
@@ -131,13 +172,13 @@ class Sequential(Model):
         return shape
 
     def get_config(self) -> dict:
-        from nbnet.models.saving import serialize_layer
+        from nbnet.saving import serialize_layer
         return {"name": self.name, "trainable": self.trainable,
                 "layers": [serialize_layer(lay) for lay in self._layers]}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> Sequential:
-        from nbnet.models.saving import deserialize_layer
+        from nbnet.saving import deserialize_layer
         model = cls(name=config["name"], trainable=config.get("trainable", True))
         for c in config["layers"]:
             model.add(deserialize_layer(c, custom_objects))

@@ -1,4 +1,4 @@
-"""``compile`` / ``fit`` / ``evaluate`` / ``predict``: the training loop shared by all models.
+"""``compile``, the loss, the metrics and the steps: what one batch of training does.
 
 One training step is the whole algorithm of the book:
 
@@ -10,7 +10,8 @@ One training step is the whole algorithm of the book:
 
 from __future__ import annotations
 
-import sys
+import functools
+import inspect
 
 import numpy as np
 
@@ -19,18 +20,17 @@ from nbnet import metrics as metrics_mod
 from nbnet import ops
 from nbnet import optimizers as optimizers_mod
 from nbnet.autograd import GradientTape, Tensor, value_of
-from nbnet.callbacks import CallbackList, History, ProgbarLogger
-from nbnet.models import data as batching
-from nbnet.utils.progbar import Progbar
-from nbnet.utils.rng import generator
+from nbnet.models import compile_utils as cu
+from nbnet.models.data import unpack_x_y_sample_weight
+from nbnet.models.loops import Loops, pythonify
 
 
-def _as_list(x):
-    return list(x) if isinstance(x, (list, tuple)) else [x]
+class Trainer(Loops):
+    """Mixin giving a model ``compile``, ``fit``, ``evaluate``, ``predict`` and friends.
 
-
-class Trainer:
-    """Mixin giving a model ``compile``, ``fit``, ``evaluate``, ``predict`` and friends."""
+    Custom training follows Keras 3: override :meth:`train_step` (and :meth:`test_step`), or only
+    :meth:`compute_loss` / :meth:`compute_metrics`; see :meth:`train_step` for a GAN and a VAE.
+    """
 
     compiled = False
     stop_training = False
@@ -44,284 +44,213 @@ class Trainer:
         ----------
         optimizer : str or Optimizer
             e.g. ``"adam"`` or ``nbnet.optimizers.Adam(1e-3)``.  Keras's default is ``"rmsprop"``.
-        loss : str, Loss, callable, or a list/dict of them (one per output)
+        loss : str, Loss, callable, or a list/dict of them (one per output), optional
+            Leave it out for a model that computes its own loss (``add_loss`` in ``call``, or an
+            overridden ``compute_loss`` / ``train_step``).
         loss_weights : list or dict of float, optional
             Multipliers of each output's loss in the total.
         metrics : list (or dict/list of lists per output) of str, Metric or callable
         """
         self.optimizer = optimizers_mod.get(optimizer)
-        _check_names(loss, losses_mod.get)       # unknown names fail here, listing the valid ones
-        _check_names(metrics, metrics_mod.get)
-        self._loss_spec, self._loss_weight_spec = loss, loss_weights
-        self._metric_spec = metrics
-        self._compile_config = {"optimizer": optimizers_mod.serialize(self.optimizer),
-                                "loss": _loss_config(loss), "loss_weights": loss_weights,
-                                "metrics": _metric_config(metrics)}
-        self._losses_resolved = None
+        cu.check_names(loss, losses_mod.get)       # unknown names fail here, listing the valid ones
+        cu.check_names(metrics, metrics_mod.get)
+        self.loss = loss
+        self._compiled = cu.CompiledOutputs(loss, loss_weights, metrics, self._output_names())
+        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics}
+        object.__setattr__(self, "_loss_tracker", metrics_mod.Mean("loss"))   # listed first, not tracked
         self.compiled = True
+
+    def get_compile_config(self) -> dict | None:
+        """What ``compile`` was given, as JSON-ready values (``None`` before ``compile``).
+
+        Computed when asked (at ``save``), so a loss given as an unregistered function is fine
+        for training and only saving asks for it to be registered.
+        """
+        if not self.compiled:
+            return None
+        args = self._compile_args
+        return {"optimizer": optimizers_mod.serialize(self.optimizer), "loss": cu.loss_config(args["loss"]),
+                "loss_weights": args["loss_weights"], "metrics": cu.metric_config(args["metrics"])}
 
     def _output_names(self) -> list[str]:
         return getattr(self, "output_names", None) or ["output"]
 
-    def _resolve_losses(self, y: list, y_pred: list) -> None:
-        """Match losses, loss weights and metrics to outputs once their number is known."""
-        names = self._output_names() if len(self._output_names()) == len(y_pred) else ["output"]
-        spec = self._loss_spec
-        if isinstance(spec, dict):
-            unknown = sorted(set(spec) - set(names))
-            if unknown:
-                raise ValueError(f"compile(loss=...) names output(s) {unknown}, but the model's outputs "
-                                 f"are {names}")
-            spec = [spec.get(n) for n in names]
-        spec = _as_list(spec) if isinstance(spec, (list, tuple)) else [spec] * len(y_pred)
-        if len(spec) != len(y_pred):
-            raise ValueError(f"compile() got {len(spec)} losses for a model with {len(y_pred)} outputs")
-        self._out_losses = [None if s is None else losses_mod.get(s) for s in spec]
-        w = self._loss_weight_spec
-        w = [w.get(n, 1.0) for n in names] if isinstance(w, dict) else (list(w) if w else [1.0] * len(y_pred))
-        self._loss_weights = w
-        self._out_metrics = self._resolve_metrics(names, y, y_pred)
-        multi = len(y_pred) > 1
-        self._loss_trackers = [metrics_mod.Mean(f"{n}_loss") for n in names] if multi else []
-        self._losses_resolved = True
-
-    def _resolve_metrics(self, names, y, y_pred):
-        spec = self._metric_spec or []
-        if isinstance(spec, dict):
-            per = [_as_list(spec.get(n, [])) for n in names]
-        elif spec and isinstance(spec[0], (list, tuple)):
-            per = [list(s) for s in spec]
-        else:
-            per = [list(spec)] * len(names)
-        out = []
-        for i, (name, ms) in enumerate(zip(names, per)):
-            resolved = [metrics_mod.get(m, self._out_losses[i], y[i] if y else None,
-                                        np.shape(value_of(y_pred[i]))) for m in ms]
-            if len(names) > 1:
-                for m in resolved:
-                    m.name = f"{name}_{m.name}"
-            out.append(resolved)
-        return out
-
+    # --- metrics ---------------------------------------------------------------------------
     @property
     def metrics(self) -> list:
-        """The metric objects (loss tracker first), once training has started."""
-        return [self._loss_tracker, *getattr(self, "_loss_trackers", []),
-                *[m for ms in getattr(self, "_out_metrics", []) for m in ms]]
+        """All metric objects: the loss tracker, the compiled ones (once the first batch has
+        resolved them), then metrics assigned as attributes (``self.tracker = Mean(...)``) of the
+        model and of its layers (nested models' own metrics excluded, as in Keras)."""
+        out = []
+        if self.compiled:
+            out += [self._loss_tracker, *self._compiled.all_metrics()]
+        out += self._metrics
+        for layer in self._layers:
+            if not isinstance(layer, Trainer):
+                out.extend(m for m in layer.metrics if m not in out)
+        return out
 
     @property
     def metrics_names(self) -> list[str]:
         return [m.name for m in self.metrics]
 
-    # --- the step --------------------------------------------------------------------------
+    def reset_metrics(self) -> None:
+        """Reset the state of every metric in :attr:`metrics`."""
+        for m in self.metrics:
+            m.reset_state()
+
+    def get_metrics_result(self) -> dict:
+        """``{name: result}`` for every metric in :attr:`metrics` (dict results are merged)."""
+        out = {}
+        for m in self.metrics:
+            r = m.result()
+            if isinstance(r, dict):
+                out.update(r)
+            else:
+                out[m.name] = r
+        return out
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
+        """Update the compiled metrics with this batch; return :meth:`get_metrics_result`.
+
+        Override it to update metrics of your own (and call ``super().compute_metrics``).
+        """
+        if self.compiled and self._compiled.metric_spec and y is not None:
+            self._compiled.update_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    # --- the loss --------------------------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Total loss: Σ_outputs w_o · loss_o(y_o, ŷ_o) + Σ regularization penalties."""
-        y_list, p_list = _as_list(y), _as_list(y_pred)
-        if not self._losses_resolved:
-            self._resolve_losses(y_list, p_list)
-        total, parts = 0.0, []
-        for loss, w, yt, yp in zip(self._out_losses, self._loss_weights, y_list, p_list):
-            if loss is None:
-                continue
-            term = loss(yt, yp, sample_weight)
-            parts.append(float(value_of(term)))
-            total = ops.add(total, ops.multiply(term, w)) if w != 1.0 else ops.add(total, term)
-        for penalty in self.losses:
-            total = ops.add(total, penalty)
-        self._last_loss_parts = parts
+        """The total loss: Σ_outputs w_o · loss_o(y_o, ŷ_o) + Σ ``self.losses``.
+
+        ``self.losses`` holds the weight regularization penalties and every term given to
+        ``add_loss`` during the forward pass.  Override this method (same signature as Keras) to
+        compute a loss of your own; ``train_step`` differentiates whatever it returns.
+
+        Returns
+        -------
+        Tensor
+            A scalar (a Tensor while a GradientTape records).
+        """
+        terms = []
+        if self.compiled and self._compiled.has_loss:
+            if y is None:
+                raise ValueError("The compiled loss needs targets y: call fit(x, y). A model that "
+                                 "computes its own loss: compile() without `loss`, and add_loss() in "
+                                 "call() or override compute_loss() / train_step()")
+            term = self._compiled.loss(y, y_pred, sample_weight)
+            if term is not None:
+                terms.append(term)
+        for extra in self.losses:
+            terms.append(ops.sum(extra) if np.ndim(value_of(extra)) else extra)
+        if not terms:
+            raise ValueError("No loss to compute. Provide a `loss` argument in compile(), call "
+                             "add_loss() in call(), or override compute_loss() or train_step()")
+        total = terms[0]
+        for term in terms[1:]:
+            total = ops.add(total, term)
         return total
+
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        """Call ``compute_loss``, also when an override has no ``training`` argument (Keras < 3.3)."""
+        fn = self.compute_loss
+        if _takes_training(getattr(fn, "__func__", fn)):
+            return fn(x, y, y_pred, sample_weight, training=training)
+        return fn(x, y, y_pred, sample_weight)
 
     def _check_compiled(self, what):
         if not self.compiled:
             raise RuntimeError(f"You must call compile() before {what}().")
 
-    def train_step(self, x, y, sample_weight=None) -> None:
-        """One gradient step on a batch: forward, loss, backward, update; then update metrics."""
+    # --- the steps -------------------------------------------------------------------------
+    def train_step(self, data) -> dict:
+        """One gradient step on a batch: forward, loss, backward, update; return the metrics.
+
+        ``data`` is the batch as Keras packs it: ``x``, ``(x,)``, ``(x, y)`` or
+        ``(x, y, sample_weight)`` (:func:`nbnet.utils.unpack_x_y_sample_weight` unpacks it).
+        The returned ``{name: value}`` dict is what ``fit`` shows, passes to callbacks and
+        records in ``History``.
+
+        Writing your own (the part of Keras's guides that depends on the backend): record the
+        forward pass on a :class:`nbnet.GradientTape`, then ``tape.gradient(loss, weights)`` and
+        ``optimizer.apply(grads, weights)`` (or ``optimizer.apply_gradients(zip(grads,
+        weights))``).  Where Keras-on-PyTorch calls ``loss.backward()``, nbnet calls the tape.
+        ``docs/custom_training.md`` has runnable GAN, VAE and ``compute_loss`` examples.
+
+        Examples
+        --------
+        A GAN with two optimizers and two loss trackers (``compile`` overridden to take them)::
+
+            class GAN(nbnet.Model):
+                def __init__(self, discriminator, generator, latent_dim):
+                    super().__init__()
+                    self.discriminator, self.generator = discriminator, generator
+                    self.latent_dim = latent_dim
+                    self.seed_generator = nbnet.random.SeedGenerator(1337)
+                    self.d_loss_tracker = nbnet.metrics.Mean(name="d_loss")
+                    self.g_loss_tracker = nbnet.metrics.Mean(name="g_loss")
+
+                def compile(self, d_optimizer, g_optimizer, loss_fn):
+                    super().compile()
+                    self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+                    self.loss_fn = loss_fn
+
+                @property
+                def metrics(self):           # reset by fit at the start of every epoch
+                    return [self.d_loss_tracker, self.g_loss_tracker]
+
+                def train_step(self, real):  # fit(x) without y: data is the batch itself
+                    n = len(real)
+                    z = nbnet.random.normal((n, self.latent_dim), seed=self.seed_generator)
+                    fake = self.generator(z)             # no tape: a constant for D's step
+                    x = np.concatenate([fake, real])
+                    labels = np.concatenate([np.ones((n, 1)), np.zeros((n, 1))])
+                    d_vars = self.discriminator.trainable_weights
+                    with nbnet.GradientTape() as tape:
+                        d_loss = self.loss_fn(labels, self.discriminator(x))
+                    self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+                    g_vars = self.generator.trainable_weights
+                    with nbnet.GradientTape() as tape:   # D's weights get gradients but stay put
+                        g_loss = self.loss_fn(np.zeros((n, 1)), self.discriminator(self.generator(z)))
+                    self.g_optimizer.apply(tape.gradient(g_loss, g_vars), g_vars)
+                    self.d_loss_tracker.update_state(d_loss)
+                    self.g_loss_tracker.update_state(g_loss)
+                    return {m.name: m.result() for m in self.metrics}
+
+        A VAE needs no ``train_step`` at all: its ``call`` adds the KL term with
+        ``self.add_loss(kl)``, and ``compile(optimizer, loss="binary_crossentropy")`` with
+        ``fit(x, x)`` adds the reconstruction loss; or ``compile(optimizer)`` alone with
+        ``fit(x)`` when ``call`` also adds the reconstruction term.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         with GradientTape() as tape:
             y_pred = self(x, training=True)
-            loss = self.compute_loss(x, y, y_pred, sample_weight)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+        self._loss_tracker.update_state(loss, sample_weight=cu.batch_length(x))
         weights = self.trainable_weights  # after the forward pass: a subclassed model builds in it
         if isinstance(loss, Tensor) and weights:   # else nothing here can learn: no update
             self.optimizer.apply(tape.gradient(loss, weights), weights)
-        self._update_metrics(loss, y, y_pred, sample_weight)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
-    def _update_metrics(self, loss, y, y_pred, sample_weight, n=None):
-        n = len(value_of(_as_list(y_pred)[0])) if n is None else n
-        self._loss_tracker.add(float(value_of(loss)), n)
-        for tracker, part in zip(self._loss_trackers, self._last_loss_parts):
-            tracker.add(part, n)
-        for ms, yt, yp in zip(self._out_metrics, _as_list(y), _as_list(y_pred)):
-            for m in ms:
-                m.update_state(yt, value_of(yp), sample_weight)
-
-    def test_step(self, x, y, sample_weight=None) -> None:
+    def test_step(self, data) -> dict:
+        """Loss and metrics on a batch in inference mode (the ``evaluate`` / validation step)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._update_metrics(loss, y, y_pred, sample_weight)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=cu.batch_length(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
-    def _reset_metrics(self):
-        if not hasattr(self, "_loss_tracker"):
-            self._loss_tracker = metrics_mod.Mean("loss")
-        for m in self.metrics:
-            m.reset_state()
+    def predict_step(self, data):
+        """The model's outputs for a batch (``data`` packed as in :meth:`train_step`)."""
+        return self(unpack_x_y_sample_weight(data)[0], training=False)
 
-    def _logs(self) -> dict:
-        if not self._losses_resolved:
+    def _epoch_logs(self, step_logs) -> dict:
+        """The metrics' results, or the last step's logs when a custom step returns other keys."""
+        if step_logs is None:
             return {}
-        return {m.name: m.result() for m in self.metrics}
-
-    # --- data ------------------------------------------------------------------------------
-    def _input_names(self):
-        names = getattr(self, "input_names", None)
-        return names if names else None
-
-    def _prepare(self, x, y=None, sample_weight=None, what="fit"):
-        xs = batching.cast_inputs(batching.flatten_data(x, self._input_names(), "x"))
-        ys = None if y is None else batching.cast_targets(batching.flatten_data(
-            y, self._output_names() if len(self._output_names()) > 1 else None, "y"))
-        sw = None if sample_weight is None else np.asarray(sample_weight)
-        batching.check_data(xs, ys, sw)
-        return xs, ys, sw
-
-    def _pack(self, arrays):
-        if arrays is None:
-            return None
-        return arrays[0] if len(arrays) == 1 else arrays
-
-    # --- fit -------------------------------------------------------------------------------
-    def fit(self, x=None, y=None, batch_size=None, epochs: int = 1, verbose="auto", callbacks=None,
-            validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
-            class_weight=None, sample_weight=None, initial_epoch: int = 0,
-            steps_per_epoch=None, validation_batch_size=None, validation_freq: int = 1) -> History:
-        """Train for ``epochs`` passes over the data in mini-batches of ``batch_size`` (default 32).
-
-        Returns
-        -------
-        History
-            ``history.history`` maps ``"loss"``, each metric and their ``"val_"`` forms to
-            per-epoch lists.
-        """
-        self._check_compiled("fit")
-        if y is None:
-            raise ValueError("fit() needs targets y (nbnet models train on (x, y) pairs)")
-        xs, ys, sw = self._prepare(x, y, sample_weight)
-        if class_weight is not None:
-            sw = _class_weights(ys[0], class_weight, sw)
-        val = self._validation(validation_data, validation_split, (xs, ys, sw))
-        if validation_split and validation_data is None:
-            (xs, ys, sw), val = val
-        batch_size = _batch_size(batch_size)
-        steps = -(-len(xs[0]) // batch_size)
-        verbose = 1 if verbose == "auto" else int(verbose)
-        history = History()
-        cbs = CallbackList([*(callbacks or []), history] + ([ProgbarLogger(verbose)] if verbose else []),
-                           self, {"epochs": epochs, "steps": steps, "verbose": verbose})
-        self.stop_training = False
-        cbs.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            logs = self._fit_epoch(epoch, xs, ys, sw, batch_size, shuffle, cbs)
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                cbs.on_test_begin()
-                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size)
-                cbs.on_test_end(val_logs)
-                logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            cbs.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        cbs.on_train_end(logs if epochs > initial_epoch else {})
-        self.history = history
-        return history
-
-    def _fit_epoch(self, epoch, xs, ys, sw, batch_size, shuffle, cbs) -> dict:
-        cbs.on_epoch_begin(epoch)
-        self._reset_metrics()
-        batch_end = cbs.wants("on_train_batch_end")   # skip computing logs nobody reads
-        for step, idx in enumerate(batching.batch_indices(len(xs[0]), batch_size, shuffle, generator())):
-            cbs.on_train_batch_begin(step)
-            self.train_step(self._pack(batching.take(xs, idx)), self._pack(batching.take(ys, idx)),
-                            None if sw is None else sw[idx])
-            if batch_end:
-                cbs.on_train_batch_end(step, self._logs())
-            if self.stop_training:
-                break
-        return self._logs()
-
-    def _validation(self, validation_data, validation_split, train):
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
-            return self._prepare(*validation_data)
-        if validation_split:
-            return batching.split_validation(*train, validation_split)
-        return None
-
-    # --- evaluate / predict ----------------------------------------------------------------
-    def _evaluate_arrays(self, xs, ys, sw, batch_size) -> dict:
-        self._reset_metrics()
-        for idx in batching.batch_indices(len(xs[0]), batch_size, False, None):
-            self.test_step(self._pack(batching.take(xs, idx)), self._pack(batching.take(ys, idx)),
-                           None if sw is None else sw[idx])
-        return self._logs()
-
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 return_dict: bool = False, callbacks=None):
-        """Loss (and metrics) on the given data, in inference mode.
-
-        Returns the loss if there are no metrics, else ``[loss, *metrics]``
-        (or a dict with ``return_dict=True``).
-        """
-        self._check_compiled("evaluate")
-        xs, ys, sw = self._prepare(x, y, sample_weight)
-        logs = self._evaluate_arrays(xs, ys, sw, _batch_size(batch_size))
-        if _verbosity(verbose):
-            print(f"{len(xs[0])} samples" + "".join(f" - {k}: {v:.4f}" for k, v in sorted(logs.items())))
-        if return_dict:
-            return logs
-        values = [logs[m.name] for m in self.metrics]
-        return values[0] if len(values) == 1 else values
-
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Model outputs for ``x``, computed in batches (default 32) in inference mode."""
-        xs, _, _ = self._prepare(x)
-        batch_size = _batch_size(batch_size)
-        index = batching.batch_indices(len(xs[0]), batch_size, False, None)
-        bar = Progbar(len(index)) if _verbosity(verbose) else None
-        chunks = []
-        for i, idx in enumerate(index):
-            chunks.append(_as_list(self(self._pack(batching.take(xs, idx)), training=False)))
-            if bar:
-                bar.update(i + 1, finalize=i + 1 == len(index))
-        outs = [np.concatenate([np.asarray(value_of(c[j])) for c in chunks]) for j in range(len(chunks[0]))]
-        return outs[0] if len(outs) == 1 else outs
-
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One gradient step on exactly this batch; returns the loss (and metrics)."""
-        self._check_compiled("train_on_batch")
-        xs, ys, sw = self._prepare(x, y, sample_weight)
-        if class_weight is not None:
-            sw = _class_weights(ys[0], class_weight, sw)
-        self._reset_metrics()
-        self.train_step(self._pack(xs), self._pack(ys), sw)
-        return self._result(return_dict)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        self._check_compiled("test_on_batch")
-        xs, ys, sw = self._prepare(x, y, sample_weight)
-        self._reset_metrics()
-        self.test_step(self._pack(xs), self._pack(ys), sw)
-        return self._result(return_dict)
-
-    def predict_on_batch(self, x):
-        xs, _, _ = self._prepare(x)
-        out = self(self._pack(xs), training=False)
-        return [np.asarray(value_of(o)) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out)
-
-    def _result(self, return_dict):
-        logs = self._logs()
-        if return_dict:
-            return logs
-        values = [logs[m.name] for m in self.metrics]
-        return values[0] if len(values) == 1 else values
+        results = self.get_metrics_result()
+        logs = results if isinstance(step_logs, dict) and set(step_logs) == set(results) else step_logs
+        return pythonify(logs)
 
     # --- gradients for the book and the tests ------------------------------------------------
     def gradients(self, x, y, sample_weight=None, training: bool = False):
@@ -337,62 +266,14 @@ class Trainer:
         xs, ys, sw = self._prepare(x, y, sample_weight)
         with GradientTape() as tape:
             y_pred = self(self._pack(xs), training=training)
-            loss = self.compute_loss(self._pack(xs), self._pack(ys), y_pred, sw, training=training)
+            loss = self._compute_loss(self._pack(xs), self._pack(ys), y_pred, sw, training=training)
         weights = self.trainable_weights  # after the forward pass: a subclassed model builds in it
         grads = tape.gradient(loss, weights) if isinstance(loss, Tensor) else [None] * len(weights)
         grads = [np.zeros_like(w.value) if g is None else np.asarray(g) for g, w in zip(grads, weights)]
         return float(value_of(loss)), grads
 
 
-def _batch_size(batch_size) -> int:
-    if batch_size is None:
-        return 32
-    if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    return int(batch_size)
-
-
-def _verbosity(verbose) -> bool:
-    if verbose == "auto":
-        return sys.stdout.isatty()
-    return bool(verbose)
-
-
-def _class_weights(y, class_weight: dict, sw):
-    labels = np.argmax(y, -1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y)).astype(np.int64)
-    w = np.array([class_weight.get(int(c), 1.0) for c in labels], dtype=np.float32)
-    return w if sw is None else w * sw
-
-
-def _check_names(spec, get) -> None:
-    """Resolve every string in a (nested list/dict) compile argument once, so typos raise early."""
-    if isinstance(spec, str):
-        get(spec)
-    elif isinstance(spec, dict):
-        for v in spec.values():
-            _check_names(v, get)
-    elif isinstance(spec, (list, tuple)):
-        for v in spec:
-            _check_names(v, get)
-
-
-def _loss_config(loss):
-    if loss is None or isinstance(loss, str):
-        return loss
-    if isinstance(loss, dict):
-        return {k: _loss_config(v) for k, v in loss.items()}
-    if isinstance(loss, (list, tuple)):
-        return [_loss_config(v) for v in loss]
-    return losses_mod.serialize(losses_mod.get(loss))
-
-
-def _metric_config(metrics):
-    if metrics is None or isinstance(metrics, str):
-        return metrics
-    if isinstance(metrics, dict):
-        return {k: _metric_config(v) for k, v in metrics.items()}
-    if isinstance(metrics, (list, tuple)):
-        return [_metric_config(m) for m in metrics]
-    if isinstance(metrics, metrics_mod.Metric):
-        return {"class_name": type(metrics).__name__, "config": metrics.get_config()}
-    return getattr(metrics, "__name__", str(metrics))
+@functools.lru_cache(maxsize=256)
+def _takes_training(fn) -> bool:
+    """Whether a ``compute_loss`` accepts ``training`` (looked up once per function)."""
+    return "training" in inspect.signature(fn).parameters

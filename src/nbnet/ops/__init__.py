@@ -12,5 +12,6 @@ available here, as ``nbnet.ops.matmul`` etc.
 from nbnet.ops.core import convert_to_numpy, convert_to_tensor  # noqa: F401
 from nbnet.ops.elementwise import *  # noqa: F401,F403
 from nbnet.ops.extra import *  # noqa: F401,F403
+from nbnet.ops.logic import *  # noqa: F401,F403
 from nbnet.ops.reductions import *  # noqa: F401,F403
 from nbnet.ops.shape import *  # noqa: F401,F403

@@ -37,3 +37,10 @@ def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.nda
 
 __all__ = ["clear_session", "custom_object_scope", "get_registered_object", "plot_model",
            "register_keras_serializable", "set_random_seed", "to_categorical"]
+
+from nbnet.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: E402
+from nbnet.utils.py_dataset import PyDataset  # noqa: E402
+from nbnet.utils.sequence_utils import pad_sequences  # noqa: E402
+
+Sequence = PyDataset   # Keras 2's name
+__all__ += ["PyDataset", "Sequence", "pack_x_y_sample_weight", "pad_sequences", "unpack_x_y_sample_weight"]

@@ -45,14 +45,15 @@ class Progbar:
         self._last_draw = now
         elapsed = now - self.start
         per_step = elapsed / max(step, 1)
+        target = self.target or step   # a generator's number of steps is known only at the end
         if self.verbose == 2:
-            line = f"{step}/{self.target} - {elapsed:.0f}s - {_format_time(per_step)}"
+            line = f"{step}/{target} - {elapsed:.0f}s - {_format_time(per_step)}"
         else:
-            done = int(self.width * step / max(self.target, 1))
+            done = int(self.width * step / max(target, 1))
             bar = "━" * done + " " * (self.width - done) if not finalize else "━" * self.width
             timing = f"{elapsed:.0f}s {_format_time(per_step)}" if finalize else (
-                f"{per_step * (self.target - step):.0f}s {_format_time(per_step)}")
-            line = f"{step}/{self.target} {bar} {timing}"
+                f"{per_step * (target - step):.0f}s {_format_time(per_step)}")
+            line = f"{step}/{target} {bar} {timing}"
         line += format_logs(logs or {})
         end = "\n" if finalize else ""
         prefix = "\r" if self.live else ""

@@ -292,7 +292,7 @@ class RNN(FoldStatesMixin, Layer):
 
     # --- config -------------------------------------------------------------------------------
     def get_config(self) -> dict:
-        from nbnet.models.saving import serialize_layer
+        from nbnet.saving import serialize_layer
         return {**super().get_config(), "cell": serialize_layer(self.cell),
                 "return_sequences": self.return_sequences, "return_state": self.return_state,
                 "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll,
@@ -300,7 +300,7 @@ class RNN(FoldStatesMixin, Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> RNN:
-        from nbnet.models.saving import deserialize_layer
+        from nbnet.saving import deserialize_layer
         config = dict(config)
         cell = deserialize_layer(config.pop("cell"), custom_objects)
         return cls(cell, **config)

@@ -38,7 +38,7 @@ class Bidirectional(FoldStatesMixin, Layer):
                              f"expected one of {_MERGE_MODES}")
         if not hasattr(layer, "return_sequences") or not hasattr(layer, "go_backwards"):
             raise ValueError(f"Bidirectional: `layer` must be an RNN layer, got {layer!r}")
-        from nbnet.models.saving import deserialize_layer, serialize_layer
+        from nbnet.saving import deserialize_layer, serialize_layer
         self._layer_config = serialize_layer(layer)
         fwd = dict(self._layer_config, config={**self._layer_config["config"],
                                                "name": f"forward_{layer.name}"})
@@ -127,7 +127,7 @@ class Bidirectional(FoldStatesMixin, Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> Bidirectional:
-        from nbnet.models.saving import deserialize_layer
+        from nbnet.saving import deserialize_layer
         config = dict(config)
         layer = deserialize_layer(config.pop("layer"), custom_objects)
         back = config.pop("backward_layer", None)
@@ -175,11 +175,11 @@ class TimeDistributed(Layer):
         return ops.reshape(y, (N, T) + tuple(np.shape(value_of(y))[1:]))   # back to (N, T, …)
 
     def get_config(self) -> dict:
-        from nbnet.models.saving import serialize_layer
+        from nbnet.saving import serialize_layer
         return {**super().get_config(), "layer": serialize_layer(self.layer)}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> TimeDistributed:
-        from nbnet.models.saving import deserialize_layer
+        from nbnet.saving import deserialize_layer
         config = dict(config)
         return cls(deserialize_layer(config.pop("layer"), custom_objects), **config)
