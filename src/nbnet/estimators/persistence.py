@@ -16,7 +16,7 @@ import json
 
 import numpy as np
 
-from nbnet.models.saving import _Archive, _atomic_zip, _metadata, _npy_bytes
+from nbnet.saving.saving_lib import _Archive, _atomic_zip, _metadata, _npy_bytes
 
 FORMAT = "nbnet.estimator"
 
