@@ -15,9 +15,13 @@ import numpy as np
 MAX_ENUMERATED = 24          # 2**24 ≈ 17 million states, in chunks
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = ½(1 + tanh(x/2)), stable for any x."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """σ(x) = ½(1 + tanh(x/2)), stable for any x; ``out=x`` computes it in place."""
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
 
 
 def softplus(x: np.ndarray) -> np.ndarray:

@@ -60,11 +60,15 @@ class RBM(BaseEstimator):
     # --- conditionals: the bipartite graph makes them factorise -------------------------------
     def _mean_hiddens(self, v: np.ndarray) -> np.ndarray:
         """p(h_j = 1 | v) = σ(c_j + W_j·v): ``(n, n_features)`` → ``(n, n_components)``."""
-        return m.sigmoid(v @ self.components_.T + self.intercept_hidden_)
+        z = v @ self.components_.T
+        z += self.intercept_hidden_
+        return m.sigmoid(z, out=z)
 
     def _mean_visibles(self, h: np.ndarray) -> np.ndarray:
         """p(v_i = 1 | h) = σ(b_i + Σ_j h_j W_ji): ``(n, n_components)`` → ``(n, n_features)``."""
-        return m.sigmoid(h @ self.components_ + self.intercept_visible_)
+        z = h @ self.components_
+        z += self.intercept_visible_
+        return m.sigmoid(z, out=z)
 
     @staticmethod
     def _sample(p: np.ndarray, rng) -> np.ndarray:
@@ -106,8 +110,10 @@ class RBM(BaseEstimator):
         start = self.h_samples_ if self.persistent else self._sample(h_pos, rng)
         v_neg, h_neg = self._negative_phase(start, rng)
         lr = float(self.learning_rate) / v_pos.shape[0]
-        # ∂ log p(v)/∂W ≈ <h vᵀ>_data − <h vᵀ>_model
-        self.components_ += lr * (h_pos.T @ v_pos - h_neg.T @ v_neg)
+        # ∂ log p(v)/∂W ≈ <h vᵀ>_data − <h vᵀ>_model, as one product of the stacked phases
+        h_both = np.concatenate([h_pos, -h_neg])
+        h_both *= lr
+        self.components_ += h_both.T @ np.concatenate([v_pos, v_neg])
         # ∂/∂c ≈ <h>_data − <h>_model ; ∂/∂b ≈ <v>_data − <v>_model
         self.intercept_hidden_ += lr * (h_pos.sum(axis=0) - h_neg.sum(axis=0))
         self.intercept_visible_ += lr * (v_pos.sum(axis=0) - v_neg.sum(axis=0))
