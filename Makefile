@@ -50,12 +50,15 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 lab: setup
 	$(BIN)/jupyter lab $(ROOT_FLAG) book/
 
-# The browser tests drive Debian's chromium (Playwright's own browser download is not used).
-# As root, install it when missing; otherwise the tests fail with a message saying how.
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used), with a
+# font for the source articles' Chinese numerals in the screenshots. As root, install what is
+# missing; otherwise the tests fail with a message saying how.
 setup-browser: setup-test
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$CHROMIUM" ] || \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "chromium is missing: install it (sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium"; fi
+	@[ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || [ "$$(id -u)" != 0 ] || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei)
 
 lint:
 	$(BIN)/ruff check src tests benchmarks
