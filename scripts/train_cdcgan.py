@@ -173,7 +173,7 @@ def train_gan(x, y, steps: int, out: Path, start: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=10000, help="updates of each player")
+    parser.add_argument("--steps", type=int, default=2000, help="updates of each player")
     parser.add_argument("--judge-epochs", type=int, default=2)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--out", type=Path, default=OUT)
