@@ -15,6 +15,7 @@ from nbnet import (
                    callbacks,
                    config,
                    datasets,
+                   estimators,
                    initializers,
                    layers,
                    losses,
@@ -34,6 +35,6 @@ from nbnet.models import Model, Sequential
 from nbnet.variables import Variable
 
 __all__ = ["GradientTape", "Input", "InputSpec", "Layer", "Model", "Sequential", "Tensor", "Variable",
-           "activations", "callbacks", "config", "datasets", "initializers", "layers", "losses",
+           "activations", "callbacks", "config", "datasets", "estimators", "initializers", "layers", "losses",
            "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "testing", "utils",
            "__version__"]
