@@ -76,7 +76,14 @@ def nested(K):
     return K.Model(inp, L.Dense(2)(inner(inp)))
 
 
-BUILDERS = [dense, shared_multi_input, conv2d, conv1d, norms_and_shapes, recurrent, wrappers, embedding, nested]
+def normalization(K):
+    norm = K.layers.Normalization()
+    norm.adapt(np.random.default_rng(1).normal(2.0, 3.0, (50, 4)).astype("float32"))
+    return K.Sequential([K.Input((4,)), norm, K.layers.Dense(2)])
+
+
+BUILDERS = [normalization, dense, shared_multi_input, conv2d, conv1d, norms_and_shapes, recurrent, wrappers,
+            embedding, nested]
 
 
 def inputs_for(model):

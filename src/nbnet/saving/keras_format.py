@@ -34,6 +34,7 @@ _HARMLESS = {"quantization_config": (None,), "lora_rank": (None,), "lora_alpha":
              "run_eagerly": (False,), "steps_per_execution": (1,), "jit_compile": (False, "auto"),
              "zero_output_for_mask": (False, True), "invert": (False,), "mean": (None,), "variance": (None,),
              "reduction": ("sum_over_batch_size",), "auto_vectorize": (False,), "rms_scaling": (False,)}
+KERAS_FORMAT_VERSION = "3.15.1"   # the Keras release whose files the tests exchange with
 _DROP = ("module", "registered_name", "build_config", "compile_config", "shared_object_id",
          "inbound_nodes")
 
@@ -91,7 +92,8 @@ def _functional_to_keras(cfg: dict) -> dict:
 
 def metadata() -> bytes:
     from nbnet import __version__
-    return json.dumps({"keras_version": "3.10.0", "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+    saved = datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")
+    return json.dumps({"keras_version": KERAS_FORMAT_VERSION, "date_saved": saved,
                        "saved_by": f"nbnet {__version__}"}).encode()
 
 
