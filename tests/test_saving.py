@@ -114,7 +114,7 @@ def test_registered_custom_layer_round_trip(tmp_path):
     assert not np.all(model.layers[1].scale.value == 1), "the custom weight was trained"
     model.save(tmp_path / "c.keras")
     config = json.loads(zipfile.ZipFile(tmp_path / "c.keras").read("config.json"))
-    assert config["config"]["layers"][2]["class_name"] == "nbnet_tests>Scale"
+    assert config["config"]["layers"][2]["registered_name"] == "nbnet_tests>Scale"   # Keras's format
     loaded = nbnet.models.load_model(tmp_path / "c.keras")
     assert isinstance(loaded.layers[1], Scale) and loaded.layers[1].offset == 0.5
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
@@ -184,7 +184,7 @@ def test_failed_save_keeps_the_previous_file_and_leaves_no_temp(tmp_path, monkey
 @pytest.fixture
 def saved(tmp_path):
     model, x, _ = trained_sequential()
-    path = tmp_path / "good.keras"
+    path = tmp_path / "good.nbnet"   # nbnet's own format (a .keras name now means Keras's format)
     model.save(path)
     return path
 
@@ -236,8 +236,11 @@ def test_foreign_zip_written_by_numpy(tmp_path):
 
 def test_weights_file_is_not_a_model(saved, tmp_path):
     model, _, _ = trained_sequential()
-    model.save_weights(tmp_path / "w.weights.h5")
+    model.save_weights(tmp_path / "w.weights.nbnet")
     with pytest.raises(ValueError, match="format 'nbnet.weights'"):
+        nbnet.models.load_model(tmp_path / "w.weights.nbnet")
+    model.save_weights(tmp_path / "w.weights.h5")
+    with pytest.raises(ValueError, match="weights file .HDF5., not a model"):
         nbnet.models.load_model(tmp_path / "w.weights.h5")
 
 

@@ -191,6 +191,13 @@ def get(identifier) -> Callable:
         return identifier
     if isinstance(identifier, str) and identifier in _PUBLIC:
         return _PUBLIC[identifier]
+    if isinstance(identifier, dict) and identifier.get("class_name") == "function":   # Keras's form
+        return get(identifier.get("config"))
+    if isinstance(identifier, str):   # a registered function, by its "package>name" key
+        from nbnet.utils.serialization import get_registered_object
+        found = get_registered_object(identifier)
+        if callable(found):
+            return found
     raise ValueError(f"Unknown activation {identifier!r}. Valid names: {', '.join(sorted(_PUBLIC))}")
 
 

@@ -58,6 +58,8 @@ class Sequential(Model):
             return
         elif not self._layers and layer._declared_input_shape is not None:
             self._input_layer = InputLayer(shape=layer._declared_input_shape)   # tracked in _layers
+        elif not self._layers and _known_input_shape(layer) is not None:   # a model with an Input, as Keras
+            self._input_layer = InputLayer(shape=_known_input_shape(layer))
         if any(lay.name == layer.name and lay is not layer for lay in self._layers):
             raise ValueError(f"All layers added to a Sequential model should have unique names; "
                              f"{layer.name!r} is already in {self.name!r}")
@@ -183,3 +185,12 @@ class Sequential(Model):
         for c in config["layers"]:
             model.add(deserialize_layer(c, custom_objects))
         return model
+
+
+def _known_input_shape(layer):
+    """The input shape (without the batch) of a model that starts with one ``Input``, else ``None``."""
+    try:
+        inputs = layer.inputs if isinstance(layer, Model) and layer.built else None
+    except AttributeError:
+        return None
+    return tuple(inputs[0].shape[1:]) if inputs and len(inputs) == 1 else None

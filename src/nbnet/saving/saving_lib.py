@@ -81,6 +81,9 @@ def save_model(model, filepath, overwrite: bool = True, **kwargs) -> None:
     function) must be registered with ``register_keras_serializable`` to be saved: it is saved by
     name, never as code.  The error says so here, at save time — not at ``compile``.
     """
+    if str(filepath).endswith(".keras"):
+        from nbnet.saving.keras_files import save_keras
+        return save_keras(model, filepath, overwrite)
     if not model.built:
         raise ValueError(f"Model {model.name!r} is not built yet: call it on data, fit it, or give it "
                          "an input shape before saving")
@@ -93,6 +96,10 @@ def save_model(model, filepath, overwrite: bool = True, **kwargs) -> None:
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
+    """Save the weights: Keras 3's HDF5 layout for a ``.weights.h5`` name, nbnet's zip otherwise."""
+    if str(filepath).endswith(".weights.h5"):
+        from nbnet.saving.keras_files import save_weights_h5
+        return save_weights_h5(model, filepath, overwrite)
     entries = {"metadata.json": _metadata(WEIGHTS_FORMAT)}
     entries.update(_weight_entries(model.weights))
     _atomic_zip(filepath, entries, overwrite)
@@ -211,6 +218,12 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     ValueError
         For a truncated, corrupt or foreign file, or an unknown layer class.
     """
+    from nbnet.saving.keras_files import is_hdf5, is_keras_archive, load_keras
+    if is_keras_archive(filepath):
+        return load_keras(filepath, custom_objects, compile)
+    if is_hdf5(filepath):
+        raise ValueError(f"{filepath} is a weights file (HDF5), not a model: build the model and call "
+                         "model.load_weights() on it")
     archive = _Archive(filepath, (FORMAT,))
     config = archive.json("config.json")
     model = deserialize_layer(config, custom_objects)
@@ -257,6 +270,10 @@ def _metrics_of(spec):
 
 
 def load_weights(model, filepath) -> None:
+    """Load weights from nbnet's files, Keras 3's ``.weights.h5`` or a Keras 3 ``.keras`` file."""
+    from nbnet.saving.keras_files import is_hdf5, is_keras_archive, load_weights_keras
+    if is_hdf5(filepath) or is_keras_archive(filepath):
+        return load_weights_keras(model, filepath)
     archive = _Archive(filepath, (FORMAT, WEIGHTS_FORMAT))
     if not model.built:
         raise ValueError(f"Model {model.name!r} must be built before load_weights(): call it on data "
