@@ -270,6 +270,42 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         return {**super().get_config(), "ignore_class": self.ignore_class}
 
 
+class Hinge(Loss):
+    """ℓ = mean_k max(1 − y_k ŷ_k, 0), labels ±1 (0/1 labels become ±1, as Keras);
+    dℓ/dŷ_k = −y_k [y_k ŷ_k < 1]/K: only points inside the margin pull."""
+
+    _power = 1
+
+    def _per_sample(self, y, p, from_logits):
+        y = _match(y, p, self.name).astype(p.dtype)
+        if np.all((y == 0) | (y == 1)):
+            y = 2 * y - 1                                   # Keras's convert_binary_labels_to_hinge
+        slack = np.maximum(1 - y * p, 0)
+        k = p.shape[-1] if p.ndim > 1 else 1
+        elem, dx = (slack, -y * (slack > 0) / k) if self._power == 1 else (slack ** 2, -2 * y * slack / k)
+        per = elem.mean(axis=-1) if p.ndim > 1 else elem
+        return per, lambda w: dx * (w[..., None] if p.ndim > 1 else w)
+
+
+class SquaredHinge(Hinge):
+    """ℓ = mean_k max(1 − y_k ŷ_k, 0)²;  dℓ/dŷ_k = −2 y_k max(1 − y_k ŷ_k, 0)/K."""
+
+    _power = 2
+
+
+class CategoricalHinge(Loss):
+    """ℓ = max(max_k (1 − y_k) ŷ_k − Σ_k y_k ŷ_k + 1, 0) for one-hot y (Crammer–Singer margin);
+    where ℓ > 0, dℓ/dŷ = onehot(best wrong class) − y."""
+
+    def _per_sample(self, y, p, from_logits):
+        y = _match(y, p, self.name).astype(p.dtype)
+        wrong = (1 - y) * p
+        rival = wrong.argmax(axis=-1)
+        per = np.maximum(np.take_along_axis(wrong, rival[..., None], -1)[..., 0] - (y * p).sum(-1) + 1, 0)
+        dx = (np.eye(p.shape[-1], dtype=p.dtype)[rival] * (1 - y) - y) * (per > 0)[..., None]
+        return per, lambda w: dx * w[..., None]
+
+
 def _match(y, p, name):
     if y.shape != p.shape:
         if y.size == p.size:
@@ -328,6 +364,9 @@ binary_crossentropy = _function(BinaryCrossentropy, "binary_crossentropy")
 categorical_crossentropy = _function(CategoricalCrossentropy, "categorical_crossentropy")
 sparse_categorical_crossentropy = _function(SparseCategoricalCrossentropy, "sparse_categorical_crossentropy")
 kl_divergence = _function(KLDivergence, "kl_divergence")
+hinge = _function(Hinge, "hinge")
+squared_hinge = _function(SquaredHinge, "squared_hinge")
+categorical_hinge = _function(CategoricalHinge, "categorical_hinge")
 mse, mae, kld = mean_squared_error, mean_absolute_error, kl_divergence
 
 _BY_NAME = {
@@ -337,6 +376,7 @@ _BY_NAME = {
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "kl_divergence": KLDivergence, "kld": KLDivergence,
+    "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge,
 }
 _CLASSES = {c.__name__: c for c in set(_BY_NAME.values()) | {LossFunctionWrapper}}
 
