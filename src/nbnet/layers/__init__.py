@@ -78,3 +78,6 @@ __all__ += ["AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "Conv1D"
             "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "SeparableConv1D", "SeparableConv2D",
             "UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
             "ZeroPadding3D"]
+from nbnet.layers.attention import AdditiveAttention, Attention  # noqa: E402
+
+__all__ += ["AdditiveAttention", "Attention"]
