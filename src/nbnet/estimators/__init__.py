@@ -4,7 +4,8 @@
 enumeration), ``RBM`` (scikit-learn's ``BernoulliRBM`` interface, plus CD-k, PCD, free energy and
 log Z exactly or by annealed importance sampling) and ``DBN`` (a greedy stack of RBMs that becomes an
 nbnet ``Sequential`` for fine-tuning); ``MarkovChain`` (transition counts over tokens, with
-additive smoothing).  Every estimator saves with ``save(path)`` and loads with
+additive smoothing); ``KneserNeyLM`` (a character n-gram language model with interpolated
+Kneser–Ney smoothing).  Every estimator saves with ``save(path)`` and loads with
 :func:`load_estimator`.
 """
 
@@ -13,7 +14,9 @@ from nbnet.estimators.boltzmann import BoltzmannMachine
 from nbnet.estimators.dbn import DBN
 from nbnet.estimators.hopfield import Hopfield
 from nbnet.estimators.markov import MarkovChain
+from nbnet.estimators.ngram import KneserNeyLM
 from nbnet.estimators.persistence import load_estimator
 from nbnet.estimators.rbm import RBM
 
-__all__ = ["BaseEstimator", "BoltzmannMachine", "DBN", "Hopfield", "MarkovChain", "RBM", "load_estimator"]
+__all__ = ["BaseEstimator", "BoltzmannMachine", "DBN", "Hopfield", "KneserNeyLM", "MarkovChain", "RBM",
+           "load_estimator"]
