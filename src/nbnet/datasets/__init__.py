@@ -11,13 +11,16 @@ Examples
 
 from . import mnist
 from ._files import ChecksumError, get_data_home
+from .timeseries import mackey_glass, make_spike_templates
 from .toy import make_blobs, make_moons, make_spirals, make_xor
 
 __all__ = [
     "ChecksumError",
     "get_data_home",
+    "mackey_glass",
     "make_blobs",
     "make_moons",
+    "make_spike_templates",
     "make_spirals",
     "make_xor",
     "mnist",

@@ -5,18 +5,23 @@ enumeration), ``RBM`` (scikit-learn's ``BernoulliRBM`` interface, plus CD-k, PCD
 log Z exactly or by annealed importance sampling) and ``DBN`` (a greedy stack of RBMs that becomes an
 nbnet ``Sequential`` for fine-tuning); ``MarkovChain`` (transition counts over tokens, with
 additive smoothing); ``KneserNeyLM`` (a character n-gram language model with interpolated
-Kneser–Ney smoothing).  Every estimator saves with ``save(path)`` and loads with
+Kneser–Ney smoothing); ``EchoStateNetwork`` and ``LiquidStateMachine`` (fixed random reservoirs,
+rate-based and spiking, with a ridge-regression readout) and ``SelfOrganizingMap`` (Kohonen's
+competitive learning).  Every estimator saves with ``save(path)`` and loads with
 :func:`load_estimator`.
 """
 
 from nbnet.estimators.base import BaseEstimator
 from nbnet.estimators.boltzmann import BoltzmannMachine
 from nbnet.estimators.dbn import DBN
+from nbnet.estimators.esn import EchoStateNetwork
 from nbnet.estimators.hopfield import Hopfield
+from nbnet.estimators.lsm import LiquidStateMachine
 from nbnet.estimators.markov import MarkovChain
 from nbnet.estimators.ngram import KneserNeyLM
 from nbnet.estimators.persistence import load_estimator
 from nbnet.estimators.rbm import RBM
+from nbnet.estimators.som import SelfOrganizingMap
 
-__all__ = ["BaseEstimator", "BoltzmannMachine", "DBN", "Hopfield", "KneserNeyLM", "MarkovChain", "RBM",
-           "load_estimator"]
+__all__ = ["BaseEstimator", "BoltzmannMachine", "DBN", "EchoStateNetwork", "Hopfield", "KneserNeyLM",
+           "LiquidStateMachine", "MarkovChain", "RBM", "SelfOrganizingMap", "load_estimator"]
