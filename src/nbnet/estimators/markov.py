@@ -81,11 +81,13 @@ class MarkovChain(BaseEstimator):
         """Count the transitions of one sequence or a list of sequences (see the module's rules)."""
         self._check_params()
         sequences = _as_sequences(X, "MarkovChain.fit")
-        tokens = sorted({t for s in sequences for t in s})
+        distinct = {t for s in sequences for t in s}
+        kinds = {"str" if isinstance(t, str) else "int" if isinstance(t, (int, np.integer))
+                 and not isinstance(t, bool) else type(t).__name__ for t in distinct}
+        if len(kinds) != 1 or not kinds <= {"str", "int"}:
+            raise ValueError(f"MarkovChain.fit: tokens must all be strings or all integers, got {sorted(kinds)}")
+        tokens = sorted(distinct)
         self.states_ = np.asarray(tokens)
-        if self.states_.dtype.kind not in "Uiub":
-            raise ValueError("MarkovChain.fit: tokens must all be strings or all integers, got "
-                             f"{sorted({type(t).__name__ for t in tokens})}")
         index = {t: i for i, t in enumerate(tokens)}
         grams = [self._grams([index[t] for t in s]) for s in sequences]
         grams = np.concatenate(grams) if grams else np.zeros((0, self.order + 1), np.int64)
