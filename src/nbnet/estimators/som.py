@@ -137,7 +137,8 @@ class SelfOrganizingMap(BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Grid coordinates (row, column) of each sample's best-matching unit: ``(n_samples, 2)`` ints."""
-        return self.grid_[self.predict(X)].astype(np.int64)
+        best = self.predict(X)
+        return self.grid_[best].astype(np.int64)
 
     def predict(self, X) -> np.ndarray:
         """Index (row-major) of each sample's best-matching unit: ``(n_samples,)``."""
