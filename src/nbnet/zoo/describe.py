@@ -56,7 +56,7 @@ def _link_text(spec, link) -> str:
         role = spec.roles[i] if spec.roles else ""
         return f"layer {i + 1}" + (f" ({role})" if role else "")
     where = f"within {name(link.source)}" if link.source == link.target else \
-        f"{name(link.source)} -> {name(link.target)}"
+        f"{name(link.source)} {'<->' if link.kind == 'symmetric' else '->'} {name(link.target)}"
     return f"{where}: {link.kind.replace('_', '-')} ({LINK_MEANINGS[link.kind]})"
 
 

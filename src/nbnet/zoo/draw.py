@@ -9,6 +9,8 @@ imported only when something is drawn.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from nbnet.zoo.describe import cell_label
@@ -79,6 +81,7 @@ def _draw_link(ax, p, q, kind: str, curve: float) -> None:
 
 def _draw_links(ax, spec, xy: list) -> set:
     layers = _index(spec)
+    forward = {(link.source, link.target) for link in spec.connections}
     for link in spec.connections:
         if link.kind == "self_loop":
             for k in layers[link.source]:
@@ -86,8 +89,9 @@ def _draw_links(ax, spec, xy: list) -> set:
             continue
         gap = link.target - link.source
         within = gap == 0 and spec.layout == "columns" and link.kind != "neighbours"
-        curve = 0.35 if (abs(gap) > 1 or gap < 0 or within) else (0.12 if spec.layout == "ring"
-                                                                   and link.kind == "full" else 0.0)
+        both_ways = gap < 0 and (link.target, link.source) in forward
+        curve = 0.35 if (abs(gap) > 1 or both_ways or within) else (0.12 if spec.layout == "ring"
+                                                                     and link.kind == "full" else 0.0)
         for a, b in _pairs(link, layers[link.source], layers[link.target]):
             _draw_link(ax, xy[a], xy[b], link.kind, curve)
     return {link.kind for link in spec.connections}
@@ -150,7 +154,7 @@ def _legend(ax_or_fig, kinds, link_kinds, **kwargs):
 def _frame(ax, xy: list, labels: bool, spec) -> None:
     xs, ys = np.array(xy).T
     pad = RADIUS + 0.35
-    low = ys.min() - pad - (0.45 if labels and spec.layout == "columns" else 0.0)
+    low = ys.min() - pad - (0.7 if labels and spec.layout == "columns" else 0.0)
     ax.set_xlim(xs.min() - pad, xs.max() + pad)
     ax.set_ylim(low, ys.max() + pad + 0.2)
     ax.set_aspect("equal")
@@ -188,7 +192,7 @@ def draw_network(abbrev: str, ax=None, legend: bool = True, labels: bool = True)
     if labels and spec.layout == "columns" and spec.roles:
         bottom = min(y for _, y in xy) - RADIUS - 0.2
         for i, role in enumerate(spec.roles):
-            ax.text(i * COLUMN_GAP, bottom, role, ha="center", va="top", fontsize=7, wrap=True)
+            ax.text(i * COLUMN_GAP, bottom, textwrap.fill(role, 13), ha="center", va="top", fontsize=7)
     ax.set_title(f"{spec.name} ({spec.abbrev})", fontsize=10)
     _frame(ax, xy, labels, spec)
     if legend:
@@ -226,5 +230,5 @@ def draw_zoo(columns: int = 6):
     _same_scale(fig.axes)
     _legend(fig, CELL_KINDS, LINK_KINDS, loc="lower center", ncol=6)
     fig.suptitle("The neural network zoo, drawn from nbnet.zoo's descriptions")
-    fig.tight_layout(rect=(0, 0.12, 1, 0.97))
+    fig.tight_layout(rect=(0, 0.1, 1, 0.97))
     return fig
