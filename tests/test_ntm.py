@@ -5,7 +5,7 @@ import pytest
 
 import nbnet
 from nbnet import layers, ops
-from nbnet.datasets.copy_task import make_copy_task
+from nbnet.datasets.sequence_tasks import make_adding_problem, make_copy_task
 from nbnet.layers.recurrent import ntm
 from nbnet.layers.recurrent.ntm import NTMCell
 from nbnet.testing import check_gradients
@@ -113,6 +113,16 @@ def test_copy_task_data():
     assert not y[:, :4].any()
     with pytest.raises(ValueError, match="length"):
         make_copy_task(2, 0)
+
+
+def test_adding_problem_matches_chapter_9s_draws():
+    rng = np.random.default_rng(5)
+    values = rng.random((4, 8))
+    first, second = rng.integers(0, 4, 4), rng.integers(4, 8, 4)
+    x, y = make_adding_problem(4, 8, random_state=np.random.default_rng(5))
+    np.testing.assert_allclose(x[..., 0], values, rtol=1e-6)
+    np.testing.assert_array_equal(np.argwhere(x[..., 1])[:, 1], np.stack([first, second], 1).ravel())
+    np.testing.assert_allclose(y[:, 0], values[np.arange(4), first] + values[np.arange(4), second], rtol=1e-6)
 
 
 def test_a_few_hundred_steps_learn_to_copy_short_sequences():
