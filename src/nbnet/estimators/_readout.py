@@ -42,7 +42,7 @@ class _Readout(BaseEstimator):
         self.coef_, self.intercept_ = beta[:-1], beta[-1]
 
     def _prepare(self, X, what: str) -> np.ndarray:
-        X = check_array(X, f"{type(self).__name__}.{what}", dtype=np.float64)
+        X = check_array(X, f"{type(self).__name__}.{what}")         # float32 stays float32: no copy
         if self.alpha < 0:
             raise ValueError(f"alpha must be >= 0, got {self.alpha}")
         return X
@@ -55,16 +55,14 @@ class _Readout(BaseEstimator):
     def decision_function(self, X) -> np.ndarray:
         """Readout values :math:`H\\beta + b`: ``(n, n_features)`` → ``(n, n_outputs)``."""
         self._check_is_fitted("coef_")
-        X = check_array(X, f"{type(self).__name__}.predict", n_features=self.n_features_in_,
-                        dtype=np.float64)
+        X = check_array(X, f"{type(self).__name__}.predict", n_features=self.n_features_in_)
         return np.vstack([self._hidden(X[s:s + BLOCK_ROWS]) @ self.coef_ + self.intercept_
                           for s in range(0, len(X), BLOCK_ROWS)])
 
     def transform(self, X) -> np.ndarray:
         """The hidden layer's activations: ``(n, n_features)`` → ``(n, n_hidden)``."""
         self._check_is_fitted("coef_")
-        X = check_array(X, f"{type(self).__name__}.transform", n_features=self.n_features_in_,
-                        dtype=np.float64)
+        X = check_array(X, f"{type(self).__name__}.transform", n_features=self.n_features_in_)
         return self._hidden(X)
 
 

@@ -39,12 +39,14 @@ class _RBFLayer:
                              f"got {self.n_centers!r}")
         if self.width is not None and not self.width > 0:
             raise ValueError(f"width must be None (heuristic) or a positive number, got {self.width!r}")
+        X = X.astype(np.float64, copy=False)         # distances by expansion want float64
         self.centers_, _, self.n_iter_ = kmeans(X, int(self.n_centers), rng, max_iter=self.max_iter)
         self.width_ = float(self.width) if self.width is not None else width_heuristic(self.centers_)
 
     def _hidden(self, X: np.ndarray) -> np.ndarray:
         """φ_k(x) = exp(−‖x − c_k‖² / 2σ²): ``(n, d)`` → ``(n, n_centers)``."""
-        return np.exp(-squared_distances(X, self.centers_) / (2.0 * self.width_ ** 2))
+        d2 = squared_distances(X.astype(np.float64, copy=False), self.centers_)
+        return np.exp(-d2 / (2.0 * self.width_ ** 2))
 
 
 def width_heuristic(centers: np.ndarray) -> float:
