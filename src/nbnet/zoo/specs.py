@@ -144,7 +144,7 @@ _SPECS = (
          "counting transitions (maximum likelihood)", RNN_NB, RNN_NB, roles=("states",), layout="ring"),
     _net("HN", "Hopfield network", "霍普菲尔网络", [("backfed_input", 6)], [Link(0, 0, "symmetric")],
          "the Hebbian rule (one pass, no gradient)", "10_energy_models", EN_NB,
-         roles=("units (input, state and output at once)",), layout="ring"),
+         roles=("units: input, state and output at once",), layout="ring"),
     _net("BM", "Boltzmann machine", "波尔滋曼机",
          [(("backfed_input",) * 4 + ("probabilistic_hidden",) * 2, 1)], [Link(0, 0, "symmetric")],
          "maximum likelihood: data minus model correlations", "10_energy_models", EN_NB,
