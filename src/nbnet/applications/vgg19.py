@@ -1,0 +1,13 @@
+"""``keras.applications.vgg19``: VGG19 with its own input preprocessing ("caffe" mode) and decoding."""
+
+from nbnet.applications.imagenet_utils import decode_predictions
+from nbnet.applications.imagenet_utils import preprocess_input as _preprocess
+from nbnet.applications.vgg import VGG19
+
+
+def preprocess_input(x, data_format=None):
+    """VGG19's preprocessing: RGB → BGR, minus ImageNet's per-channel means (no scaling); float32 copy."""
+    return _preprocess(x, data_format=data_format, mode="caffe")
+
+
+__all__ = ["VGG19", "decode_predictions", "preprocess_input"]
