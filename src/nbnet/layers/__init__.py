@@ -78,6 +78,7 @@ __all__ += ["AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "Conv1D"
             "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "SeparableConv1D", "SeparableConv2D",
             "UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
             "ZeroPadding3D"]
-from nbnet.layers.attention import AdditiveAttention, Attention  # noqa: E402
+from nbnet.layers.attention import AdditiveAttention, Attention, MultiHeadAttention  # noqa: E402
+from nbnet.layers.einsum_dense import EinsumDense  # noqa: E402
 
-__all__ += ["AdditiveAttention", "Attention"]
+__all__ += ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention"]

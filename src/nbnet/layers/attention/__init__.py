@@ -2,5 +2,6 @@
 
 from nbnet.layers.attention.additive_attention import AdditiveAttention
 from nbnet.layers.attention.attention import Attention
+from nbnet.layers.attention.multi_head_attention import MultiHeadAttention
 
-__all__ = ["AdditiveAttention", "Attention"]
+__all__ = ["AdditiveAttention", "Attention", "MultiHeadAttention"]

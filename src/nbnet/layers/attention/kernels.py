@@ -66,3 +66,51 @@ def dropout_keep(shape: tuple, rate: float, dtype, rng=None) -> np.ndarray:
     rng = rng or generator()
     keep = rng.random(shape, dtype=np.float32) >= rate
     return keep.astype(dtype) / np.asarray(1 - rate, dtype)
+
+
+def sdpa_forward(Q, K, V, mask, scale: float, rate: float = 0.0, rng=None, zero_masked: bool = True):
+    """Scaled dot-product attention on stacked heads.
+
+    Parameters
+    ----------
+    Q : ndarray (..., T, dk)
+    K : ndarray (..., S, dk)
+    V : ndarray (..., S, dv)
+    mask : bool ndarray broadcastable to (..., T, S), or None
+    scale : float
+        Usually ``1/√dk``; multiplies the query first (as Keras does).
+    rate : float
+        Dropout rate on the attention weights (0: none).
+    zero_masked : bool
+        Set masked weights to exactly 0, so that a row masked everywhere is all zeros (as
+        ``keras.layers.Softmax`` with a mask); ``False`` leaves such a row uniform (as Keras's
+        fused ``ops.dot_product_attention`` path).
+
+    Returns
+    -------
+    O : ndarray (..., T, dv)
+    A : ndarray (..., T, S), the weights before dropout
+    cache : tuple for :func:`sdpa_backward`
+    """
+    Qs = Q * np.asarray(scale, Q.dtype)                              # Q̃ = Q / √dk
+    A = masked_softmax(Qs @ np.swapaxes(K, -1, -2), mask)            # A = softmax(Q̃ Kᵀ + mask)
+    if mask is not None and zero_masked:
+        A = np.where(mask, A, 0).astype(A.dtype)   # a query masked everywhere attends to nothing
+    keep = dropout_keep(A.shape, rate, A.dtype, rng) if rate > 0 else None
+    Ad = A if keep is None else A * keep                             # Ã = dropout(A)
+    return Ad @ V, A, (Qs, K, V, A, Ad, keep, scale)                 # O = Ã V
+
+
+def sdpa_backward(dO, dA_extra, cache):
+    """``(dQ, dK, dV)`` from dL/dO (and dL/dA for returned weights, or None)."""
+    Qs, K, V, A, Ad, keep, scale = cache
+    dV = np.swapaxes(Ad, -1, -2) @ dO                                # dV = Ãᵀ dO
+    dA = dO @ np.swapaxes(V, -1, -2)                                 # dÃ = dO Vᵀ
+    if keep is not None:
+        dA *= keep                                                   # dA = keep ⊙ dÃ
+    if dA_extra is not None:
+        dA += dA_extra                                               # + the returned weights' gradient
+    dS = softmax_backward(A, dA)   # the softmax Jacobian (a zeroed row gives dS = 0, as it should)
+    dQ = (dS @ K) * np.asarray(scale, dS.dtype)                      # dQ = dS K / √dk
+    dK = np.swapaxes(dS, -1, -2) @ Qs                                # dK = dSᵀ Q̃
+    return dQ, dK, dV
