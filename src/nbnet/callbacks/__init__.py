@@ -10,6 +10,8 @@ from nbnet.callbacks.callback import (
 )
 from nbnet.callbacks.files import BackupAndRestore, CSVLogger, ModelCheckpoint
 from nbnet.callbacks.monitoring import EarlyStopping, ReduceLROnPlateau
+from nbnet.callbacks.tensorboard import TensorBoard
 
 __all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
-           "LambdaCallback", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN"]
+           "LambdaCallback", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard",
+           "TerminateOnNaN"]
