@@ -111,7 +111,8 @@ class MultiHeadAttention(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self._rng = np.random.default_rng(seed) if seed is not None else None
-        self._options = {"names": ("query", "value"), "return_attention_scores": False, "use_causal_mask": False}
+        self._options = {"names": ("query", "value"), "return_attention_scores": False, "use_causal_mask": False,
+                         "shared": (0, 1, 1)}
 
     @staticmethod
     def _as_shape(output_shape):
@@ -144,6 +145,7 @@ class MultiHeadAttention(Layer):
         self._output_dense = EinsumDense(eq, output_shape=[None] * (rank - 2) + list(out), name="attention_output",
                                          bias_axes=bias_axes if self.use_bias else None, **self._sub_kwargs())
         self._output_dense.build((*query_shape[:-1], self.num_heads, self.value_dim))
+        self._projections = (self._query_dense, self._key_dense, self._value_dense)
         for var in self._own_trainable():
             var.path = f"{self.name}/{var.path}"    # Keras's paths: "multi_head_attention/query/kernel"
         self.built = True
@@ -198,14 +200,16 @@ class MultiHeadAttention(Layer):
             given = {n: t for n, t in zip(_TENSOR_ARGS, (query, value, key, attention_mask)) if t is not None}
         names, tensors = tuple(given), list(given.values())
         masks = self._masks(names, mask, {"query": query_mask, "value": value_mask, "key": key_mask})
+        ids = {n: id(t) for n, t in given.items()}
         self._options = {"names": names, "return_attention_scores": bool(return_attention_scores),
-                         "use_causal_mask": bool(use_causal_mask)}
+                         "use_causal_mask": bool(use_causal_mask),
+                         "shared": (ids["query"], ids.get("key", ids["value"]), ids["value"])}
         if _symbolic(tensors):
             if any(m is not None for m in masks):
                 raise ValueError("MultiHeadAttention: in a functional model, masks come from the inputs "
                                  "(Embedding(mask_zero=True), Masking) or as `attention_mask`")
             from nbnet.layers.input_layer import symbolic_call
-            extra = {k: v for k, v in self._options.items() if k != "names" and v}
+            extra = {k: v for k, v in self._options.items() if k not in ("names", "shared") and v}
             return symbolic_call(self, tensors, _folded=list(names), **extra)
         masks = None if all(m is None for m in masks) else masks
         return super().__call__(tensors, training=training, mask=masks, **kwargs)
@@ -236,14 +240,31 @@ class MultiHeadAttention(Layer):
         return kernels.combine_masks(*parts)
 
     # --- forward and backward --------------------------------------------------------------
-    def _project(self, dense: EinsumDense, x2: np.ndarray):
-        """(N, L, D) → (N, h, L, d): one matrix product ``X W + b`` for all heads."""
-        N, L, D = x2.shape
-        W = dense.kernel.value
-        Z = x2.reshape(N * L, D) @ W.reshape(D, -1)                          # Z = X W
-        if dense.bias is not None:
-            Z += dense.bias.value.reshape(-1)                                  #   + b
-        return Z.reshape(N, L, W.shape[-2], W.shape[-1]).transpose(0, 2, 1, 3)
+    def _groups(self) -> list[list[int]]:
+        """Projections (0 query, 1 key, 2 value) whose inputs are one object share one matrix product."""
+        ids = self._options["shared"]
+        return [[i for i in range(3) if ids[i] == u] for u in dict.fromkeys(ids)]
+
+    def _stacked(self, idxs: list[int], D: int):
+        """The kernels (and biases) of projections ``idxs`` side by side: W (D, Σ h·d), b or None."""
+        denses = [self._projections[i] for i in idxs]
+        W = np.concatenate([d.kernel.value.reshape(D, -1) for d in denses], axis=1)
+        b = None if not self.use_bias else np.concatenate([d.bias.value.reshape(-1) for d in denses])
+        return W, b
+
+    def _project(self, flat: list) -> list:
+        """(N, L, D) inputs → Q, K, V (N, h, L, d): ``Z = X W + b`` for all heads, one product per input."""
+        out = [None] * 3
+        for idxs in self._groups():
+            N, L, D = flat[idxs[0]].shape
+            W, b = self._stacked(idxs, D)
+            Z = flat[idxs[0]].reshape(N * L, D) @ W                           # Z = X W
+            if b is not None:
+                Z += b                                                         #   + b
+            cols = np.cumsum([self._projections[i].kernel.value[0].size for i in idxs])[:-1]
+            for i, z in zip(idxs, np.split(Z, cols, axis=1)):
+                out[i] = z.reshape(N, L, self.num_heads, -1).transpose(0, 2, 1, 3)
+        return out
 
     def forward(self, inputs, training: bool = False, mask=None):
         names = self._options["names"]
@@ -255,7 +276,7 @@ class MultiHeadAttention(Layer):
         flat = [np.reshape(a, (N, -1, a.shape[-1])) for a in (xq, xk, xv)]   # attention axes as one
         T, S = flat[0].shape[1], flat[1].shape[1]
         amask = self._attention_mask(x, m, T, S)
-        Q, K, V = (self._project(d, a) for d, a in zip((self._query_dense, self._key_dense, self._value_dense), flat))
+        Q, K, V = self._project(flat)
         rate = self.dropout if training else 0.0
         # Keras 3 zeroes a fully masked query row when it goes through its Softmax layer (scores
         # returned, dropout, inputs of rank > 3) and leaves it uniform in its fused path: so do we
@@ -269,44 +290,45 @@ class MultiHeadAttention(Layer):
         if self._output_dense.bias is not None:
             y += self._output_dense.bias.value.reshape(-1)                   #   + b_o
         y = y.reshape(*xq.shape[:-1], *Wo.shape[2:])
-        cache = (flat, core, Ocat, names, [a.shape for a in (xq, xk, xv)], A.shape)
+        cache = (flat, core, Ocat, names, [a.shape for a in (xq, xk, xv)], A.shape, self._groups())
         if self._options["return_attention_scores"]:
             scores = A.reshape(N, h, *xq.shape[1:-1], *xv.shape[1:-1])
             return [y, scores], cache
         return y, cache
 
     def backward(self, grad, cache, need_input_grad=True):
-        flat, core, Ocat, names, shapes, a_shape = cache
+        flat, core, Ocat, names, shapes, a_shape, groups = cache
         dy, dA = (grad[0], grad[1].reshape(a_shape)) if isinstance(grad, list) else (grad, None)
         N, h, T, _ = a_shape
         out = self._output_dense
         Wo = out.kernel.value.reshape(h * self.value_dim, -1)
         dY = dy.reshape(N * T, -1)
-        grads = {"o": [Ocat.T @ dY, dY.sum(axis=0)]}                         # dW_o = Oᵀ dy, db_o = Σ dy
+        grads = {3: [Ocat.T @ dY, dY.sum(axis=0)]}                           # dW_o = Oᵀ dy, db_o = Σ dy
         dO = (dY @ Wo.T).reshape(N, T, h, self.value_dim).transpose(0, 2, 1, 3)   # dO = dy W_oᵀ, per head
-        dQ, dK, dV = kernels.sdpa_backward(dO, dA, core)                    # dQ, dK, dV through attention
-        dx = {}
-        for key, dense, a, dZ in zip("qkv", (self._query_dense, self._key_dense, self._value_dense), flat,
-                                     (dQ, dK, dV)):
-            dx[key], grads[key] = self._project_backward(dense, a, dZ)
+        dZ = kernels.sdpa_backward(dO, dA, core)                            # dQ, dK, dV through attention
+        dx = [None] * 3
+        for idxs in groups:
+            dx[idxs[0]] = self._project_backward(idxs, flat[idxs[0]], dZ, grads)
         ordered = []
-        for key, dense in zip("qkvo", (self._query_dense, self._key_dense, self._value_dense, out)):
-            pairs = zip([dense.kernel, dense.bias], grads[key])
+        for i, dense in enumerate((*self._projections, out)):
+            pairs = zip([dense.kernel, dense.bias], grads[i])
             ordered += [g.reshape(v.shape) for v, g in pairs if v is not None and v.trainable]
-        q_shape, k_shape, v_shape = shapes
-        by_name = {"query": dx["q"].reshape(q_shape), "value": dx["v"].reshape(v_shape),
-                   "key": dx["k"].reshape(k_shape), "attention_mask": None}
-        if "key" not in names:
-            by_name["value"] = by_name["value"] + dx["k"].reshape(v_shape)  # key is value: both paths add
-        return [by_name[n] for n in names], ordered
+        by_name = {n: None if d is None else d.reshape(s) for n, d, s in zip(("query", "key", "value"), dx, shapes)}
+        if "key" not in names and by_name["key"] is not None:             # key is value: both paths add
+            by_name["value"] = by_name["key"] if by_name["value"] is None else by_name["value"] + by_name["key"]
+        return [by_name.get(n) for n in names], ordered
 
-    @staticmethod
-    def _project_backward(dense: EinsumDense, x2: np.ndarray, dZ: np.ndarray):
-        """``(dX, [dW, db])`` for ``Z = X W + b`` given dZ (N, h, L, d)."""
+    def _project_backward(self, idxs: list[int], x2: np.ndarray, dZ, grads: dict) -> np.ndarray:
+        """dL/dX for ``Z = X W + b`` of projections ``idxs`` (one input); fills ``grads[i] = [dW, db]``."""
         N, L, D = x2.shape
-        dZ2 = dZ.transpose(0, 2, 1, 3).reshape(N * L, -1)
-        W2 = dense.kernel.value.reshape(D, -1)
-        return (dZ2 @ W2.T).reshape(N, L, D), [x2.reshape(N * L, D).T @ dZ2, dZ2.sum(axis=0)]  # dX = dZ Wᵀ; dW = Xᵀ dZ
+        dZ2 = np.concatenate([dZ[i].transpose(0, 2, 1, 3).reshape(N * L, -1) for i in idxs], axis=1)
+        W, _ = self._stacked(idxs, D)
+        dW = x2.reshape(N * L, D).T @ dZ2                                    # dL/dW = Xᵀ dZ
+        db = dZ2.sum(axis=0)                                                 # dL/db = Σ dZ
+        cols = np.cumsum([self._projections[i].kernel.value[0].size for i in idxs])[:-1]
+        for i, w, b in zip(idxs, np.split(dW, cols, axis=1), np.split(db, cols)):
+            grads[i] = [w, b]
+        return dZ2 @ W.T                                                     # dL/dX = dZ Wᵀ
 
     # --- shapes, masks, config -----------------------------------------------------------------
     def compute_output_shape(self, input_shape):
