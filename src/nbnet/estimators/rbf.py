@@ -8,10 +8,13 @@ and the output is linear in these responses, :math:`\\hat y = \\sum_k \\beta_k \
 Training is two quick steps instead of backpropagation (Moody & Darken 1989): place the centres by
 k-means on the inputs (unsupervised), then solve for :math:`\\beta, b` by least squares.
 
-Width heuristic (Haykin, *Neural Networks*, §5.11, after Broomhead & Lowe 1988): with :math:`K`
-centres whose largest pairwise distance is :math:`d_{\\max}`,
-:math:`\\sigma = d_{\\max} / \\sqrt{2K}` — wide enough that neighbouring units overlap, narrow
-enough that each stays local.  Pass ``width`` to fix σ instead.
+Width.  Each unit needs a σ wide enough to overlap its neighbours and narrow enough to stay
+local.  ``width="nearest"`` (the default) follows Moody & Darken's P-nearest-neighbour rule with
+P = 2, averaged into one σ: the mean over centres of the root-mean-square distance to their two
+nearest other centres.  ``width="max_distance"`` is Haykin's rule (*Neural Networks*, §5.11, after
+Broomhead & Lowe 1988), :math:`\\sigma = d_{\\max} / \\sqrt{2K}` with :math:`d_{\\max}` the largest
+distance between two of the :math:`K` centres; it is wider, and with many centres it makes
+neighbouring units nearly collinear.  A number fixes σ.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from nbnet.estimators._readout import ReadoutClassifier, ReadoutRegressor
 class _RBFLayer:
     """The Gaussian hidden layer both RBF estimators share."""
 
-    def __init__(self, n_centers: int = 10, *, width: float | None = None, alpha: float = 1e-8,
+    def __init__(self, n_centers: int = 10, *, width: float | str = "nearest", alpha: float = 1e-8,
                  max_iter: int = 100, random_state=None):
         self.n_centers = n_centers
         self.width = width
@@ -37,11 +40,13 @@ class _RBFLayer:
         if not (isinstance(self.n_centers, (int, np.integer)) and 1 <= self.n_centers <= len(X)):
             raise ValueError(f"n_centers must be an int from 1 to the number of samples ({len(X)}), "
                              f"got {self.n_centers!r}")
-        if self.width is not None and not self.width > 0:
-            raise ValueError(f"width must be None (heuristic) or a positive number, got {self.width!r}")
+        rule = _WIDTH_RULES.get(self.width) if isinstance(self.width, str) else None
+        number = isinstance(self.width, (int, float, np.number)) and not isinstance(self.width, bool)
+        if rule is None and not (number and self.width > 0):
+            raise ValueError(f"width must be 'nearest', 'max_distance' or a positive number, got {self.width!r}")
         X = X.astype(np.float64, copy=False)         # distances by expansion want float64
         self.centers_, _, self.n_iter_ = kmeans(X, int(self.n_centers), rng, max_iter=self.max_iter)
-        self.width_ = float(self.width) if self.width is not None else width_heuristic(self.centers_)
+        self.width_ = rule(self.centers_) if rule else float(self.width)
 
     def _hidden(self, X: np.ndarray) -> np.ndarray:
         """φ_k(x) = exp(−‖x − c_k‖² / 2σ²): ``(n, d)`` → ``(n, n_centers)``."""
@@ -49,10 +54,27 @@ class _RBFLayer:
         return np.exp(-d2 / (2.0 * self.width_ ** 2))
 
 
-def width_heuristic(centers: np.ndarray) -> float:
-    """σ = d_max / √(2K) for ``centers`` of shape ``(K, d)`` (1.0 when all centres coincide)."""
+def nearest_width(centers: np.ndarray, p: int = 2) -> float:
+    """Mean over centres of the RMS distance to their ``p`` nearest other centres (Moody & Darken).
+
+    ``centers`` has shape ``(K, d)``; 1.0 when there is a single centre or all coincide.
+    """
+    d2 = squared_distances(centers, centers)
+    np.fill_diagonal(d2, np.inf)
+    p = min(p, len(centers) - 1)
+    if p < 1:
+        return 1.0
+    sigma = float(np.sqrt(np.sort(d2, axis=1)[:, :p].mean(axis=1)).mean())
+    return sigma if sigma > 0 else 1.0
+
+
+def max_distance_width(centers: np.ndarray) -> float:
+    """Haykin's σ = d_max / √(2K) for ``centers`` of shape ``(K, d)`` (1.0 when all centres coincide)."""
     d_max = float(np.sqrt(squared_distances(centers, centers).max()))
     return d_max / np.sqrt(2.0 * len(centers)) if d_max > 0 else 1.0
+
+
+_WIDTH_RULES = {"nearest": nearest_width, "max_distance": max_distance_width}
 
 
 class RBFRegressor(_RBFLayer, ReadoutRegressor):
@@ -62,8 +84,8 @@ class RBFRegressor(_RBFLayer, ReadoutRegressor):
     ----------
     n_centers : int
         Number of Gaussian hidden units (k-means clusters).
-    width : float or None
-        σ of every Gaussian; ``None`` uses :func:`width_heuristic`.
+    width : {"nearest", "max_distance"} or float
+        σ of every Gaussian: a rule (:func:`nearest_width`, :func:`max_distance_width`) or a number.
     alpha : float
         Ridge penalty on the output weights (the intercept is not penalised).
     max_iter : int
