@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 from nbnet import (
                    activations,
+                   applications,
                    callbacks,
                    config,
                    datasets,
@@ -35,6 +36,6 @@ from nbnet.models import Model, Sequential
 from nbnet.variables import Variable
 
 __all__ = ["GradientTape", "Input", "InputSpec", "Layer", "Model", "Sequential", "Tensor", "Variable",
-           "activations", "callbacks", "config", "datasets", "estimators", "initializers", "layers", "losses",
-           "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "testing", "utils",
+           "activations", "applications", "callbacks", "config", "datasets", "estimators", "initializers", "layers",
+           "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "testing", "utils",
            "__version__"]
