@@ -53,6 +53,8 @@ def to_keras(obj):
 
 def _object_to_keras(obj: dict) -> dict:
     name, cfg = obj["class_name"], dict(obj["config"])
+    if name == "__keras_tensor__":
+        return obj
     cls = get_registered_object(name, None, builtin_objects())
     if name == "Functional":
         cfg = _functional_to_keras(cfg)
@@ -75,7 +77,11 @@ def _functional_to_keras(cfg: dict) -> dict:
     """nbnet's ``nodes`` list → Keras's ``inbound_nodes`` (the legacy list form Keras 3 still reads)."""
     calls: dict[str, list] = {}
     for node in cfg["nodes"]:
-        calls.setdefault(node["layer"], []).append([[*ref, node.get("kwargs") or {}] for ref in node["inputs"]])
+        kwargs = dict(node.get("kwargs") or {})
+        if "_folded" in kwargs:
+            calls.setdefault(node["layer"], []).append(_separate_tensors(node["inputs"], kwargs))
+        else:
+            calls.setdefault(node["layer"], []).append([[*ref, kwargs] for ref in node["inputs"]])
     layers = []
     for layer in cfg["layers"]:
         name = layer["config"]["name"]
@@ -88,6 +94,23 @@ def _functional_to_keras(cfg: dict) -> dict:
     return {"name": cfg["name"], "trainable": cfg.get("trainable", True), "layers": layers,
             "input_layers": refs(cfg["input_layers"], cfg.get("input_keys"), False),
             "output_layers": refs(cfg["output_layers"], cfg.get("output_keys"), cfg.get("outputs_is_list"))}
+
+
+# A layer called with several tensors as separate arguments (MultiHeadAttention(query, value,
+# key=..., attention_mask=...)) keeps them as one list in nbnet, named by the call kwarg "_folded";
+# Keras stores such a call as {"args": [query, value], "kwargs": {"key": ..., ...}}.
+_POSITIONAL_TENSORS = ("query", "value")
+
+
+def _tensor_ref(ref) -> dict:
+    return {"class_name": "__keras_tensor__", "config": {"shape": [], "dtype": "float32", "keras_history": list(ref)}}
+
+
+def _separate_tensors(refs, kwargs: dict) -> dict:
+    """nbnet's folded call → Keras's node dict with positional and keyword tensors."""
+    tensors = {n: _tensor_ref(r) for n, r in zip(kwargs.pop("_folded"), refs)}
+    args = [tensors.pop(n) for n in _POSITIONAL_TENSORS if n in tensors]
+    return {"args": args, "kwargs": {**kwargs, **tensors}}
 
 
 def metadata() -> bytes:
@@ -201,12 +224,22 @@ def _node_refs(node) -> tuple[list, bool, dict]:
         kwargs = node[-1][3] if node and len(node[-1]) > 3 else {}
         return refs, len(refs) > 1, dict(kwargs or {})
     args = node.get("args", [])
+    tensor_kwargs = {k: v for k, v in (node.get("kwargs") or {}).items() if _is_tensor(v)}
+    if len(args) > 1 or tensor_kwargs:   # several tensor arguments: fold them into one list
+        named = [*zip(_POSITIONAL_TENSORS, args), *tensor_kwargs.items()]
+        kwargs = {k: v for k, v in (node.get("kwargs") or {}).items() if v is not None and k not in tensor_kwargs}
+        return ([list(t["config"]["keras_history"]) for _, t in named], True,
+                {**kwargs, "_folded": [n for n, _ in named]})
     first = args[0] if args else []
     is_list = isinstance(first, list)
     tensors = first if is_list else [first]
     refs = [list(t["config"]["keras_history"]) for t in tensors]
     kwargs = {k: v for k, v in (node.get("kwargs") or {}).items() if v is not None}
     return refs, is_list, kwargs
+
+
+def _is_tensor(value) -> bool:
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
 
 
 def _is_list_of_refs(struct) -> bool:

@@ -9,6 +9,7 @@ other layers store their variables below them::
     layers/lstm/cell/vars/0..2                    SimpleRNN, LSTM, GRU: the cell's weights
     layers/bidirectional/forward_layer/cell/vars  Bidirectional: the two wrapped RNNs
     layers/time_distributed/layer/vars            TimeDistributed: the wrapped layer
+    layers/multi_head_attention/query_dense/vars  MultiHeadAttention: query_, key_, value_, output_dense
     layers/sequential/layers/dense/vars           a model used as a layer
     optimizer/vars/0..                            iterations, learning rate, then the slots
 
@@ -47,6 +48,10 @@ def layer_slots(layer, path: str, h5file=None) -> list[tuple[str, list]]:
         return [(f"{path}/vars", [])] + layer_slots(layer.layer, f"{path}/layer")
     if name in _RNNS:
         return [(f"{path}/vars", []), (f"{path}/cell/vars", list(layer.weights))]
+    if name == "MultiHeadAttention":   # four EinsumDense projections, and Keras's empty softmax and dropout
+        subs = [(f"{path}/{n}_dense/vars", list(getattr(layer, f"{n}_dense").weights))
+                for n in ("query", "key", "value", "output")]
+        return [(f"{path}/vars", []), (f"{path}/_softmax/vars", []), (f"{path}/_dropout_layer/vars", [])] + subs
     return [(f"{path}/vars", list(layer.weights))]
 
 
