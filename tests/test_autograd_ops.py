@@ -119,6 +119,11 @@ CASES = [
     ("einsum-inner", lambda a, b: ops.einsum("ij,ij->", a, b), [normal(3, 4), normal(3, 4)]),
     ("einsum-reduce", lambda a: ops.einsum("ij->j", a), [normal(3, 4)]),
     ("einsum-outer-implicit", lambda a, b: ops.einsum("i,j", a, b), [normal(3), normal(4)]),
+    ("tensordot", lambda a, b: ops.tensordot(a, b, axes=([1, 2], [2, 0])), [normal(2, 3, 4), normal(4, 5, 3)]),
+    ("triu", lambda a: ops.triu(a, 1), [X3]),
+    ("tril", lambda a: ops.tril(a, -1), [X3]),
+    ("top_k", lambda a: ops.top_k(a, 2)[0], [X3]),
+    ("logsumexp", lambda a: ops.logsumexp(a, axis=1), [X3]),
 ]
 
 NOT_DIFFERENTIABLE = {"convert_to_tensor", "convert_to_numpy", "shape", "zeros", "ones", "zeros_like",

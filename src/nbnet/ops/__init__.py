@@ -5,10 +5,11 @@ computation, records its vector-Jacobian product next to it: ``g`` is ``dL/d(out
 line returns ``dL/d(input)``.  Plain NumPy arrays in give plain NumPy arrays out.
 
 The functions live in small modules by kind — :mod:`~nbnet.ops.elementwise`,
-:mod:`~nbnet.ops.reductions`, :mod:`~nbnet.ops.shape`, :mod:`~nbnet.ops.extra` — and are all
-available here, as ``nbnet.ops.matmul`` etc.
+:mod:`~nbnet.ops.reductions`, :mod:`~nbnet.ops.shape`, :mod:`~nbnet.ops.extra`,
+:mod:`~nbnet.ops.contraction` — and are all available here, as ``nbnet.ops.matmul`` etc.
 """
 
+from nbnet.ops.contraction import *  # noqa: F401,F403
 from nbnet.ops.core import convert_to_numpy, convert_to_tensor  # noqa: F401
 from nbnet.ops.elementwise import *  # noqa: F401,F403
 from nbnet.ops.extra import *  # noqa: F401,F403
