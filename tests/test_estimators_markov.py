@@ -85,6 +85,7 @@ def test_sample_is_reproducible_and_uses_only_seen_transitions():
     seen = {TEXT[i:i + 3] for i in range(len(TEXT) - 2)}
     assert all("".join(a[i:i + 3]) in seen for i in range(len(a) - 2))
     assert mc.sample(5, random_state=0, start="ab")[:2] == ["a", "b"]
+    assert mc.sample(6, random_state=0, start="abra")[:4] == list("abra")
 
 
 def test_log_likelihood_and_score_by_hand():

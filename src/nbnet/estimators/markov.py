@@ -214,11 +214,12 @@ class MarkovChain(BaseEstimator):
         return pi
 
     def sample(self, n: int, random_state=None, start=None) -> list:
-        """Generate ``n`` tokens: the ``order`` starting tokens, then one at a time from ``p(· | context)``.
+        """Generate ``n`` tokens: a start of at least ``order`` tokens, then one at a time from ``p(· | context)``.
 
         ``start``: a token (order 1) or a sequence of at least ``order`` tokens (a ``str`` is a
-        sequence of characters) whose last ``order`` tokens begin the sample; ``None`` draws a
-        context in proportion to how often it occurred in ``fit``.  Returns a list of tokens.
+        sequence of characters): the sample begins with it and continues from its last ``order``
+        tokens; ``None`` draws a first context in proportion to how often it occurred in ``fit``.
+        Returns a list of ``n`` tokens.
         """
         self._check_is_fitted("transition_matrix_")
         if not isinstance(n, (int, np.integer)) or n < self.order:
@@ -232,11 +233,12 @@ class MarkovChain(BaseEstimator):
             if len(start) < self.order:
                 raise ValueError(f"MarkovChain.sample: start must hold at least order={self.order} "
                                  f"tokens, got {len(start)}")
-            ids = list(self._ids(start[-self.order:], "sample"))
-        index, cumulative = self._context_index(), np.cumsum(self.transition_matrix_, axis=1)
+            ids = list(self._ids(start, "sample"))
+        index, n_states = self._context_index(), len(self.states_)
         while len(ids) < n:
             row = index.get(tuple(ids[-self.order:]))
             u = rng.random()
-            ids.append(int(rng.integers(len(self.states_))) if row is None else
-                       min(int(np.searchsorted(cumulative[row], u, side="right")), len(self.states_) - 1))
+            ids.append(int(rng.integers(n_states)) if row is None else            # unseen: uniform
+                       min(int(np.searchsorted(np.cumsum(self.transition_matrix_[row]), u, side="right")),
+                           n_states - 1))
         return [self.states_[i].item() for i in ids[:n]]
