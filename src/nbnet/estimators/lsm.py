@@ -80,7 +80,7 @@ class LiquidStateMachine(BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
     """
 
-    def __init__(self, grid_shape=(15, 3, 3), *, fraction_inhibitory: float = 0.2,
+    def __init__(self, grid_shape: tuple[int, int, int] = (15, 3, 3), *, fraction_inhibitory: float = 0.2,
                  connectivity_lambda: float = 2.0, weight_excitatory: float = 0.3,
                  weight_inhibitory: float = 0.6, input_weight: float = 0.6,
                  input_connectivity: float = 0.3, tau_membrane: float = 30.0, refractory: int = 2,
@@ -139,7 +139,7 @@ class LiquidStateMachine(BaseEstimator):
         self.n_features_in_ = n_inputs
 
     # --- running the liquid ---------------------------------------------------------------------
-    def simulate(self, X, *, return_traces: bool = False):
+    def simulate(self, X, *, return_traces: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Spikes of every neuron for every input spike train.
 
         Parameters

@@ -59,7 +59,7 @@ class SelfOrganizingMap(BaseEstimator):
         Both errors on the training data before training and after each epoch.
     """
 
-    def __init__(self, grid_shape=(10, 10), *, n_iter: int = 10, learning_rate: float = 0.5,
+    def __init__(self, grid_shape: tuple[int, int] = (10, 10), *, n_iter: int = 10, learning_rate: float = 0.5,
                  learning_rate_final: float = 0.01, sigma: float | None = None, sigma_final: float = 0.5,
                  init: str = "random", verbose: int = 0, random_state=None):
         self.grid_shape = grid_shape
