@@ -1,4 +1,4 @@
-"""Support vector classifier (binary), trained by sequential minimal optimisation (SMO).
+"""Support vector classifier, trained by sequential minimal optimisation (SMO); one-vs-one for many classes.
 
 With labels :math:`y_i \\in \\{-1, +1\\}` and a kernel :math:`K`, the soft-margin SVM's dual is
 
@@ -24,7 +24,11 @@ TAU = 1e-12      # LIBSVM's floor for a non-positive curvature a_ij
 
 
 class SVC(BaseEstimator):
-    """C-support vector classification for two classes (scikit-learn's ``SVC`` interface).
+    """C-support vector classification (scikit-learn's ``SVC`` interface), one-vs-one for many classes.
+
+    With :math:`k > 2` classes one binary SVM is trained for every pair :math:`(i, j)`, :math:`i < j`
+    (:math:`i` is its positive class, as in LIBSVM), and ``predict`` takes a vote; the attributes
+    follow scikit-learn's layout so that they can be compared entry by entry.
 
     Parameters
     ----------
@@ -40,27 +44,33 @@ class SVC(BaseEstimator):
     tol : float
         Stop when the largest KKT violation gap :math:`m(\\alpha) - M(\\alpha)` is below ``tol``.
     max_iter : int
-        Most SMO steps; ``-1`` for no limit.
+        Most SMO steps per pair of classes; ``-1`` for no limit.
+    decision_function_shape : {"ovr", "ovo"}
+        With more than two classes: ``"ovo"`` returns one column per pair, ``"ovr"`` one per class
+        (votes plus a confidence in (−1/3, 1/3), as scikit-learn).
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        ``decision_function > 0`` means ``classes_[1]``.
+    classes_ : ndarray of shape (n_classes,)
+        With two classes, ``decision_function > 0`` means ``classes_[1]``.
     support_ : ndarray of shape (n_SV,)
-        Indices of the support vectors in the training data, class 0's first (as scikit-learn).
+        Indices of the support vectors in the training data, grouped by class (as scikit-learn).
     support_vectors_ : ndarray of shape (n_SV, n_features)
-    n_support_ : ndarray of shape (2,)
-    dual_coef_ : ndarray of shape (1, n_SV)
-        :math:`\\alpha_i y_i` of each support vector.
-    intercept_ : ndarray of shape (1,)
-    coef_ : ndarray of shape (1, n_features)
-        :math:`w = \\sum_i \\alpha_i y_i x_i`, for ``kernel="linear"`` only.
-    n_iter_ : int
-        SMO steps taken.
+    n_support_ : ndarray of shape (n_classes,)
+    dual_coef_ : ndarray of shape (n_classes - 1, n_SV)
+        :math:`\\alpha_i y_i`; a support vector of class :math:`c` has its coefficient for the pair
+        :math:`(c, o)` in row :math:`o` if :math:`o < c`, else :math:`o - 1`.
+    intercept_ : ndarray of shape (n_classes · (n_classes − 1) / 2,)
+        One per pair, in the order (0, 1), (0, 2), …, (1, 2), …
+    coef_ : ndarray of shape (n_pairs, n_features)
+        :math:`w = \\sum_i \\alpha_i y_i x_i` per pair, for ``kernel="linear"`` only.
+    n_iter_ : ndarray of shape (n_pairs,)
+        SMO steps taken for each pair.
     """
 
     def __init__(self, C: float = 1.0, kernel: str = "rbf", degree: int = 3, gamma="scale",
-                 coef0: float = 0.0, tol: float = 1e-3, max_iter: int = -1):
+                 coef0: float = 0.0, tol: float = 1e-3, max_iter: int = -1,
+                 decision_function_shape: str = "ovr"):
         self.C = C
         self.kernel = kernel
         self.degree = degree
@@ -68,34 +78,50 @@ class SVC(BaseEstimator):
         self.coef0 = coef0
         self.tol = tol
         self.max_iter = max_iter
+        self.decision_function_shape = decision_function_shape
 
     def fit(self, X, y) -> SVC:
-        """Solve the dual on ``X`` ``(n, n_features)`` with two-class labels ``y`` ``(n,)``."""
+        """Solve the dual on ``X`` ``(n, n_features)`` for labels ``y`` ``(n,)`` (pair by pair)."""
         X = check_array(X, "SVC.fit", dtype=np.float64)
         self.classes_, onehot = encode_labels(y, "SVC.fit", len(X))
-        if self.classes_.size != 2:
-            raise ValueError(f"SVC.fit: this SVC is binary; expected 2 classes, got {self.classes_.size} "
-                             "(train one SVC per pair or per class for more)")
         if not self.C > 0:
             raise ValueError(f"C must be positive, got {self.C!r}")
+        if self.decision_function_shape not in ("ovr", "ovo"):
+            raise ValueError(f"decision_function_shape must be 'ovr' or 'ovo', got {self.decision_function_shape!r}")
         self.n_features_in_ = X.shape[1]
         self._gamma_ = np.array(self._resolve_gamma(X))                # the γ used, kept with the model
-        signs = np.where(onehot[:, 1] == 1, 1.0, -1.0)
+        labels, k = onehot.argmax(axis=1), self.classes_.size
         K = self._kernel(X, X)
-        alpha, rho, self.n_iter_ = smo(K, signs, float(self.C), float(self.tol), int(self.max_iter))
-        self._keep_support_vectors(X, signs, alpha, rho)
+        coef, intercepts, steps = np.zeros((len(X), k - 1)), [], []
+        for i, j in _pairs(k):
+            rows = np.flatnonzero((labels == i) | (labels == j))
+            signs = np.where(labels[rows] == i, 1.0, -1.0)             # class i is the positive one
+            alpha, rho, n = smo(K[np.ix_(rows, rows)], signs, float(self.C), float(self.tol),
+                                int(self.max_iter))
+            coef[rows, np.where(labels[rows] == i, j - 1, i)] = alpha * signs
+            intercepts.append(-rho)
+            steps.append(n)
+        self.n_iter_ = np.array(steps)
+        self._keep_support_vectors(X, labels, coef, np.array(intercepts))
         return self
 
-    def _keep_support_vectors(self, X, signs, alpha, rho) -> None:
-        sv = np.flatnonzero(alpha > 0)
-        sv = np.concatenate([sv[signs[sv] < 0], sv[signs[sv] > 0]])     # class 0 first
-        self.support_ = sv
-        self.support_vectors_ = X[sv]
-        self.n_support_ = np.array([np.sum(signs[sv] < 0), np.sum(signs[sv] > 0)], np.int32)
-        self.dual_coef_ = (alpha[sv] * signs[sv])[None, :]
-        self.intercept_ = np.array([-rho])
-        if self.kernel == "linear":
-            self.coef_ = self.dual_coef_ @ self.support_vectors_        # w = Σ α_i y_i x_i
+    def _keep_support_vectors(self, X, labels, coef, intercept) -> None:
+        sv = np.flatnonzero(np.any(coef != 0, axis=1))
+        sv = sv[np.lexsort((sv, labels[sv]))]                            # grouped by class
+        self.support_, self.support_vectors_ = sv, X[sv]
+        self.n_support_ = np.bincount(labels[sv], minlength=self.classes_.size).astype(np.int32)
+        self.dual_coef_, self.intercept_ = coef[sv].T, intercept
+        if self.classes_.size == 2:       # scikit-learn's binary sign: positive means classes_[1]
+            self.dual_coef_, self.intercept_ = -self.dual_coef_, -self.intercept_
+        if self.kernel == "linear":       # w = Σ α_i y_i x_i for each pair
+            self.coef_ = np.array([a @ self.support_vectors_[s] for s, a in self._pair_terms()])
+
+    def _pair_terms(self):
+        """Per pair (i, j): (support vector index array, their coefficients in that pair)."""
+        edges = np.r_[0, np.cumsum(self.n_support_)]
+        for i, j in _pairs(self.classes_.size):
+            si, sj = np.arange(edges[i], edges[i + 1]), np.arange(edges[j], edges[j + 1])
+            yield np.r_[si, sj], np.r_[self.dual_coef_[j - 1, si], self.dual_coef_[i, sj]]
 
     def _resolve_gamma(self, X: np.ndarray) -> float:
         if self.gamma == "scale":
@@ -110,20 +136,51 @@ class SVC(BaseEstimator):
     def _kernel(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
         return kernel_matrix(A, B, self.kernel, float(self._gamma_), self.degree, self.coef0)
 
-    def decision_function(self, X) -> np.ndarray:
-        """:math:`f(x) = \\sum_{i \\in SV} \\alpha_i y_i K(x_i, x) + b`: ``(n, n_features)`` → ``(n,)``."""
+    def _ovo(self, X) -> np.ndarray:
+        """Pairwise decision values :math:`f_{ij}(x) = \\sum \\alpha y K(x_s, x) + b_{ij}`: ``(n, n_pairs)``."""
         self._check_is_fitted("dual_coef_")
         X = check_array(X, "SVC.decision_function", n_features=self.n_features_in_, dtype=np.float64)
-        return (self._kernel(X, self.support_vectors_) @ self.dual_coef_[0]) + self.intercept_[0]
+        Kx = self._kernel(X, self.support_vectors_)
+        if self.classes_.size == 2:
+            return (Kx @ self.dual_coef_[0] + self.intercept_[0])[:, None]
+        return np.column_stack([Kx[:, s] @ a for s, a in self._pair_terms()]) + self.intercept_
+
+    def decision_function(self, X) -> np.ndarray:
+        """``(n,)`` for two classes; else ``(n, n_classes)`` (``"ovr"``) or ``(n, n_pairs)`` (``"ovo"``)."""
+        dec = self._ovo(X)
+        if self.classes_.size == 2:
+            return dec[:, 0]
+        if self.decision_function_shape == "ovo":
+            return dec
+        votes, confidence = _tally(dec, self.classes_.size)
+        return votes + confidence / (3 * (np.abs(confidence) + 1))    # scikit-learn's ovr transform
 
     def predict(self, X) -> np.ndarray:
-        """``classes_[1]`` where the decision function is positive, else ``classes_[0]``."""
-        positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(int)]
+        """Two classes: the sign of the decision function; more: the class with most pairwise votes."""
+        dec = self._ovo(X)
+        if self.classes_.size == 2:
+            return self.classes_[(dec[:, 0] > 0).astype(int)]
+        return self.classes_[_tally(dec, self.classes_.size)[0].argmax(axis=1)]
 
     def score(self, X, y) -> float:
         """Mean accuracy."""
         return float(np.mean(self.predict(X) == np.asarray(y)))
+
+
+def _pairs(k: int) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(k) for j in range(i + 1, k)]
+
+
+def _tally(dec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Votes ``(n, k)`` (pair (i, j) votes i where f_ij > 0, else j) and summed confidences ±f_ij."""
+    votes, confidence = np.zeros((len(dec), k)), np.zeros((len(dec), k))
+    for p, (i, j) in enumerate(_pairs(k)):
+        positive = dec[:, p] > 0
+        votes[positive, i] += 1
+        votes[~positive, j] += 1
+        confidence[:, i] += dec[:, p]
+        confidence[:, j] -= dec[:, p]
+    return votes, confidence
 
 
 def smo(K: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int = -1):
