@@ -231,3 +231,20 @@ def test_functional_model_without_scores_equals_keras_fast_path():
     ours, theirs = build(nbnet), build(keras)
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(ours.predict(tokens, verbose=0), theirs.predict(tokens, verbose=0), atol=2e-5)
+
+
+def test_a_small_transformer_classifier_trains_and_regularizers_count():
+    nbnet.utils.set_random_seed(0)
+    tokens = nbnet.Input((8,), dtype="int32")
+    x = layers.Embedding(10, 16)(tokens)
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=8, dropout=0.1, kernel_regularizer="l2")
+    x = layers.LayerNormalization()(layers.Add()([x, mha(x, x)]))
+    y = layers.Dense(2, activation="softmax")(layers.GlobalAveragePooling1D()(x))
+    model = nbnet.Model(tokens, y)
+    assert len(model.losses) == 4   # one L2 term per projection kernel
+    data = np.random.default_rng(0).integers(0, 10, (256, 8))
+    labels = (data == 3).any(axis=1).astype("int64")   # "does the sequence contain a 3?"
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(data, labels, epochs=15, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert history.history["accuracy"][-1] > 0.9
