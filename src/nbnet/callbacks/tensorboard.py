@@ -163,7 +163,7 @@ class TensorBoard(Callback):
             for weight in layer.weights:
                 values = np.asarray(weight.value, dtype=np.float64)
                 writer.add_histogram(f"{weight.path.replace(':', '_')}/histogram", values, epoch)
-        writer.flush()
+        writer.flush()   # to the writer's queue; on_train_end's close() writes it to disk
 
 
 def _refuse_unsupported(**given) -> None:
@@ -189,5 +189,6 @@ def _write_model_config(writer, model) -> None:
                                                                       content=b"1"))
     tensor = TensorProto(dtype="DT_STRING", string_val=[config.encode("utf-8")], tensor_shape=TensorShapeProto())
     summary = Summary(value=[Summary.Value(tag="keras", tensor=tensor, metadata=metadata)])
+    # SummaryWriter has no public call for a raw Summary; its own add_* methods go through this one.
     writer._get_file_writer().add_summary(summary, global_step=0)
     writer.flush()
