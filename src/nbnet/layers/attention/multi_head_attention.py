@@ -283,18 +283,21 @@ class MultiHeadAttention(Layer):
         zero = self._options["return_attention_scores"] or self.dropout > 0 or xq.ndim != 3
         O, A, core = kernels.sdpa_forward(Q, K, V, None if amask is None else amask[:, None],
                                           1.0 / math.sqrt(self.key_dim), rate, self._rng, zero)
-        h, dv = self.num_heads, self.value_dim
+        y, Ocat = self._output(O, xq.shape)
+        cache = (flat, core, Ocat, names, [a.shape for a in (xq, xk, xv)], A.shape, self._groups())
+        if self._options["return_attention_scores"]:
+            return [y, A.reshape(N, self.num_heads, *xq.shape[1:-1], *xv.shape[1:-1])], cache
+        return y, cache
+
+    def _output(self, O: np.ndarray, q_shape: tuple):
+        """``(y, O_cat)``: the heads (N, h, T, dv) side by side (N·T, h·dv), projected to the output."""
+        N, h, T, dv = O.shape
         Ocat = O.transpose(0, 2, 1, 3).reshape(N * T, h * dv)               # heads side by side
         Wo = self._output_dense.kernel.value
         y = Ocat @ Wo.reshape(h * dv, -1)                                    # y = Σ_heads O W_o
         if self._output_dense.bias is not None:
             y += self._output_dense.bias.value.reshape(-1)                   #   + b_o
-        y = y.reshape(*xq.shape[:-1], *Wo.shape[2:])
-        cache = (flat, core, Ocat, names, [a.shape for a in (xq, xk, xv)], A.shape, self._groups())
-        if self._options["return_attention_scores"]:
-            scores = A.reshape(N, h, *xq.shape[1:-1], *xv.shape[1:-1])
-            return [y, scores], cache
-        return y, cache
+        return y.reshape(*q_shape[:-1], *Wo.shape[2:]), Ocat
 
     def backward(self, grad, cache, need_input_grad=True):
         flat, core, Ocat, names, shapes, a_shape, groups = cache
