@@ -3,12 +3,13 @@
 Seeded and single-threaded (``OPENBLAS_NUM_THREADS=1``), so a rerun repeats the same computation.
 Each step draws one length ``L`` uniformly from ``1 … max_length`` and a batch of sequences of that
 length (``nbnet.datasets.sequence_tasks``); the loss is the binary cross-entropy of the ``L`` copied
-vectors (Adam; with ``--decay-at S`` the learning rate is multiplied by ``--decay`` from step S on;
-the book's run leaves it constant).  Every ``--log-every`` steps the script appends a line to the
-log (the step, the mean loss and the bit error rate since the last line, and the seconds so far) and
-rewrites the weights.
+vectors (Adam at 10⁻³, multiplied by ``--decay`` = 0.2 from step ``--decay-at`` = 6000 on: the
+larger rate learns the procedure, the smaller one stops the occasional loss spikes).  Every
+``--log-every`` steps the script appends a line to the log (the step, the mean loss and the bit
+error rate since the last line, and the seconds so far) and rewrites the weights.
 
-    python scripts/train_ntm.py                       # the full run (book/weights/ntm.*)
+    python scripts/train_ntm.py                       # the full run (book/weights/ntm.*): 9,000 steps,
+                                                      # 23 minutes on the 2-core machine under heavy load
     python scripts/train_ntm.py --steps 5 --out /tmp/ntm   # a smoke run
 """
 
@@ -29,7 +30,7 @@ from nbnet.layers.recurrent.ntm import NTMCell  # noqa: E402
 
 CONFIG = {"bits": 8, "max_length": 8, "controller_units": 100, "memory_size": 20,
           "memory_width": 12, "shift_range": 1, "batch_size": 32, "learning_rate": 1e-3,
-          "decay_at": 0, "decay": 0.2, "clipnorm": 10.0, "seed": 0}
+          "decay_at": 6000, "decay": 0.2, "clipnorm": 10.0, "seed": 0}
 
 
 def build(config: dict) -> nbnet.Sequential:
@@ -54,7 +55,7 @@ def train_step(model, optimizer, x, y, length: int) -> tuple[float, float]:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=12000)
+    parser.add_argument("--steps", type=int, default=9000)
     parser.add_argument("--log-every", type=int, default=250)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "book", "weights", "ntm"))
     for key, value in CONFIG.items():
@@ -69,7 +70,7 @@ def main(argv=None) -> None:
     with open(args.out + ".log", "w") as log:
         log.write(f"# {config}\n# step, loss, bit error rate, seconds\n")
         for step in range(1, args.steps + 1):
-            if step == config["decay_at"]:                   # optional: a last, gentler stretch
+            if step == config["decay_at"]:                   # a last, gentler stretch
                 optimizer.learning_rate = config["learning_rate"] * config["decay"]
             length = int(rng.integers(1, config["max_length"] + 1))
             x, y = make_copy_task(config["batch_size"], length, config["bits"], random_state=rng)
