@@ -69,6 +69,12 @@ class MarkovChain(BaseEstimator):
         ``p(j | c)``; every row sums to 1.
     context_counts_ : ndarray of shape (n_contexts,)
         How often each context occurred (where :meth:`sample` starts, in proportion).
+
+    Notes
+    -----
+    The tables are dense, ``n_contexts × n_states`` floats: right for characters (orders up to
+    about 5 on a few hundred thousand characters) and for first-order chains over a few thousand
+    words; a large vocabulary at a high order would need sparse tables.
     """
 
     def __init__(self, order: int = 1, *, alpha: float = 0.0, random_state=None):
