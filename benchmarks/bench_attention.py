@@ -1,10 +1,11 @@
-"""MultiHeadAttention, forward + backward: nbnet's hand-written backward vs PyTorch (2 threads).
+"""MultiHeadAttention, forward + backward: nbnet's hand-written backward vs PyTorch (2 threads by default).
 
 Self-attention of width 128 with 4 heads (key_dim 32) on a batch of 32 sequences of 64 steps;
 loss = mean of the outputs; the gradients of the inputs and of all eight weights are computed.
 PyTorch runs ``nn.MultiheadAttention`` (the same projections, the same arithmetic). Then the
 causal, padded variant (``use_causal_mask=True`` and a key-padding mask) of both.
-Run: ``python benchmarks/bench_attention.py`` (target: ratio ≤ 1.5×).
+Run: ``python benchmarks/bench_attention.py`` (target: ratio ≤ 1.5×); ``NBNET_BENCH_THREADS=1``
+gives both libraries one thread (steadier on a shared machine).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import time
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", os.environ.get("NBNET_BENCH_THREADS", "2"))   # before NumPy loads
 
 import numpy as np
 import torch
@@ -21,18 +23,23 @@ from nbnet import layers, ops
 from nbnet.autograd import GradientTape, Tensor
 
 N, T, D, HEADS, REPEATS = 32, 64, 128, 4, 10
+THREADS = int(os.environ.get("NBNET_BENCH_THREADS", "2"))
 
 
 def _best_pair(fa, fb) -> tuple:
-    """Best-of-REPEATS time of each, interleaved so both see the same machine load."""
+    """Best-of-REPEATS wall and CPU (all threads) time of each, interleaved so both see the same load.
+
+    On a shared machine the CPU time is the steadier measure: waiting for a core does not count.
+    """
     fa(), fb()
-    ta, tb = [], []
+    times: dict = {"a": [], "b": [], "a_cpu": [], "b_cpu": []}
     for _ in range(REPEATS):
-        for fn, times in ((fa, ta), (fb, tb)):
-            start = time.perf_counter()
+        for fn, key in ((fa, "a"), (fb, "b")):
+            start, cpu = time.perf_counter(), time.process_time()
             fn()
-            times.append(time.perf_counter() - start)
-    return min(ta), min(tb)
+            times[key].append(time.perf_counter() - start)
+            times[key + "_cpu"].append(time.process_time() - cpu)
+    return tuple(min(v) for v in times.values())
 
 
 def nbnet_step(x, padding=None, causal=False):
@@ -62,17 +69,19 @@ def torch_step(x, padding=None, causal=False):
 
 
 def main() -> None:
-    torch.set_num_threads(2)
+    torch.set_num_threads(THREADS)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N, T, D)).astype("float32")
     lengths = rng.integers(T // 2, T + 1, N)
     padding = np.arange(T)[None, :] < lengths[:, None]
     print(f"MultiHeadAttention: batch {N}, {T} steps, width {D}, {HEADS} heads; forward + backward "
           f"(input and weight gradients), best of {REPEATS}; torch threads {torch.get_num_threads()}")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for label, kw in (("self-attention", {}), ("causal + padding", {"padding": padding, "causal": True})):
-        ours, theirs = _best_pair(nbnet_step(x, **kw), torch_step(x, **kw))
+        ours, theirs, ours_cpu, theirs_cpu = _best_pair(nbnet_step(x, **kw), torch_step(x, **kw))
         print(f"{label:17s} nbnet {ours * 1e3:7.1f} ms/step   torch {theirs * 1e3:7.1f} ms/step   "
-              f"ratio {ours / theirs:.2f}x")
+              f"ratio {ours / theirs:.2f}x   (CPU time: {ours_cpu * 1e3:.0f} vs {theirs_cpu * 1e3:.0f} ms, "
+              f"ratio {ours_cpu / theirs_cpu:.2f}x)")
 
 
 if __name__ == "__main__":
