@@ -26,12 +26,12 @@ CELL_MEANINGS = {
 
 LINK_MEANINGS = {
     "full": "every cell to every cell, one way",
-    "one_to_one": "cell i to cell i (a shortcut, added unchanged)",
-    "local": "each cell sees a small window of the layer before (shared weights)",
+    "one_to_one": "cell i to cell i: a shortcut, added unchanged",
+    "local": "each cell sees a small window of the layer before, with shared weights",
     "random": "fixed at random, never trained",
     "symmetric": "undirected: one weight per pair, used both ways",
     "self_loop": "each cell to itself, one time step later",
-    "neighbours": "each cell to its neighbours on the map (a topology, not weights)",
+    "neighbours": "each cell to its neighbours on the map: a topology, not weights",
 }
 """What each kind of link means, one line each."""
 
